@@ -1,0 +1,358 @@
+"""The exec system: turn an allocation into running tasks, and report exit.
+
+Two implementations behind one interface, chosen per job as flux-core's
+job-exec does:
+
+- mock execution (flux-core's ``testexec``): when the jobspec carries
+  ``attributes.system.exec.test``, or on a virtual clock, the job "runs" for
+  its ``run_duration`` (default: its duration) and finishes with
+  ``wait_status``; ``mock_exception`` raises at ``init`` or ``run``.
+- real execution: every task is an OS process laid out as the job shell lays
+  it out, with the shell's environment; the job finishes when all exit.
+
+On a fatal exception a running job gets SIGTERM (SIGALRM on timeout), then
+SIGKILL after the kill timeout, as job-exec does.
+"""
+
+import errno
+import json
+import os
+import signal
+import subprocess
+
+from fluxsim import shell
+from fluxsim.job.JobID import JobID
+from fluxsim.util import parse_fsd
+
+__all__ = ["Execution", "KILL_TIMEOUT"]
+
+#: job-exec's default ``kill-timeout``: SIGKILL follows this long after SIGTERM.
+KILL_TIMEOUT = 5.0
+
+
+class _JobExec:
+    """Per-job exec state."""
+
+    __slots__ = (
+        "job",
+        "mock",
+        "procs",
+        "statuses",
+        "timer_token",
+        "started",
+        "killed",
+        "exception_status",
+        "outputs",
+        "wait_status",
+        "layout",
+    )
+
+    def __init__(self, job, mock):
+        self.job = job
+        self.mock = mock
+        self.procs = {}  # pid -> (Popen, taskid)
+        self.statuses = []
+        self.timer_token = 0
+        self.started = False
+        self.killed = False
+        self.exception_status = None
+        self.outputs = []
+        self.wait_status = 0
+        self.layout = None
+
+
+def _test_conf(jobspec):
+    """``attributes.system.exec.test`` or None."""
+    try:
+        test = jobspec["attributes"]["system"]["exec"]["test"]
+    except (KeyError, TypeError):
+        return None
+    return test if isinstance(test, dict) else None
+
+
+def _jobspec_duration(jobspec):
+    try:
+        return float(jobspec["attributes"]["system"].get("duration", 0.0))
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return -1.0
+
+
+class Execution:
+    """Starts, kills and reaps jobs for one instance."""
+
+    def __init__(self, instance):
+        self.instance = instance
+
+    # -- start ---------------------------------------------------------------
+
+    def start(self, job):
+        """Run ``job`` on its allocation (called right after ``alloc``)."""
+        test = _test_conf(job.jobspec)
+        mock = test is not None or self.instance.clock == "virtual"
+        ex = job.exec = _JobExec(job, mock)
+        manager = self.instance.jobmanager
+        self._post_exec(job, "init")
+        self._post_exec(job, "starting")
+        if mock:
+            conf = test or {}
+            duration = _jobspec_duration(job.jobspec)
+            run_duration = duration
+            if "run_duration" in conf:
+                try:
+                    run_duration = parse_fsd(conf["run_duration"])
+                except ValueError:
+                    pass  # testexec logs and keeps the jobspec duration
+            ex.wait_status = int(conf.get("wait_status", 0))
+            mock_exception = conf.get("mock_exception")
+            if test is None and run_duration <= 0:
+                run_duration = -1.0  # virtual clock, no duration: finish at once
+            if mock_exception == "init":
+                manager.raise_exception(
+                    job, "exec", 0, "mock initialization exception generated",
+                    userid=self.instance.owner,
+                )
+                self._exec_done(job)
+                return
+            if run_duration < 0:
+                run_duration = 1e-5
+            ex.started = True
+            if run_duration > 0:
+                self._after(job, run_duration, self._mock_complete)
+            self._start_expiration(job)
+            manager.started(job)
+            if mock_exception == "run":
+                manager.raise_exception(
+                    job, "exec", 0, "mock run exception generated",
+                    userid=self.instance.owner,
+                )
+            return
+        self._start_tasks(job)
+
+    def _post_exec(self, job, name, context=None):
+        self.instance.jobmanager.post(job, name, context, eventlog="exec.eventlog")
+
+    def _after(self, job, delay, fn, *args):
+        """Call ``fn(job, *args)`` after ``delay`` unless the job's timers were reset."""
+        token = job.exec.timer_token
+
+        def fire(_event):
+            if job.exec is not None and job.exec.timer_token == token:
+                fn(job, *args)
+
+        self.instance.call_later(delay, fire)
+
+    def _start_expiration(self, job):
+        expiration = job.R.expiration if job.R is not None else 0.0
+        if expiration and expiration > 0:
+            delay = max(0.0, expiration - self.instance.timestamp())
+            self._after(job, delay, self._expired)
+
+    def _expired(self, job):
+        ex = job.exec
+        if ex is None or ex.killed or not job.active:
+            return
+        self.instance.jobmanager.raise_exception(
+            job, "timeout", 0, "resource allocation expired", userid=self.instance.owner
+        )
+        self._kill(job, signal.SIGALRM)
+
+    def _mock_complete(self, job):
+        self._complete(job, job.exec.wait_status)
+
+    # -- real tasks -------------------------------------------------------------
+
+    def _start_tasks(self, job):
+        inst = self.instance
+        manager = inst.jobmanager
+        ex = job.exec
+        try:
+            info = ex.layout = shell.shell_info(job.R.to_dict(), job.jobspec)
+        except (ValueError, OSError) as exc:
+            manager.raise_exception(job, "exec", 0, str(exc), userid=inst.owner)
+            self._exec_done(job)
+            return
+        spec = job.jobspec
+        command = spec["tasks"][0]["command"]
+        system = spec.get("attributes", {}).get("system", {})
+        cwd = system.get("cwd") or None
+        base_env = dict(system.get("environment") or {})
+        f58 = JobID(job.id).f58
+        self._post_exec(
+            job,
+            "shell.init",
+            {
+                "service": f"{inst.owner}-shell-{JobID(job.id).f58plain}",
+                "leader-rank": info.ranks[0].rank,
+                "size": info.size,
+            },
+        )
+        stdout, stderr = self._output_files(job)
+        ex.started = True
+        self._start_expiration(job)
+        failed = None
+        try:
+            for rank in info.ranks:
+                for taskid in rank.taskids:
+                    env = shell.task_environment(base_env, f58, info, taskid, rundir=inst.rundir)
+                    try:
+                        proc = subprocess.Popen(
+                            command,
+                            cwd=cwd,
+                            env=env,
+                            stdin=subprocess.DEVNULL,
+                            stdout=stdout,
+                            stderr=stderr,
+                            start_new_session=True,
+                            close_fds=True,
+                        )
+                    except OSError as exc:
+                        failed = (rank, taskid, exc)
+                        break
+                    ex.procs[proc.pid] = (proc, rank, taskid)
+                    inst.watch_process(proc, lambda p, j=job: self._task_exited(j, p))
+                if failed:
+                    break
+        finally:
+            for f in (stdout, stderr):
+                if hasattr(f, "close"):
+                    f.close()
+        manager.started(job)
+        if failed is None:
+            self._post_exec(job, "shell.start", {"taskmap": json.loads(info.taskmap.dumps())})
+            return
+        rank, taskid, exc = failed
+        arg0 = command[0] if command else ""
+        note = (
+            f"task {taskid} (host {rank.hostname}): start failed: "
+            f"{arg0}: {os.strerror(exc.errno or errno.ENOENT)}"
+        )
+        # the shell exits 127 (not found) or 126 (not executable), as a shell does
+        ex.exception_status = (127 if exc.errno == errno.ENOENT else 126) << 8
+        manager.raise_exception(job, "exec", 0, note, userid=inst.owner)
+        if not ex.procs:
+            self._shells_exited(job, ex.exception_status)
+
+    def _output_files(self, job):
+        """Open the jobspec's stdout/stderr files, or the instance's per-job log."""
+        opts = job.jobspec.get("attributes", {}).get("system", {}).get("shell", {})
+        output = (opts.get("options") or {}).get("output") or {}
+        files = []
+        for stream in ("stdout", "stderr"):
+            path = (output.get(stream) or {}).get("path")
+            if path is None and stream == "stderr":
+                path = (output.get("stdout") or {}).get("path")
+                if path is not None:
+                    files.append(subprocess.STDOUT)
+                    continue
+            if path is None:
+                path = self.instance.output_path(job, stream)
+            else:
+                path = shell.expand_output_template(path, job)
+            files.append(open(path, "ab"))
+        return files[0], files[1]
+
+    def _task_exited(self, job, proc):
+        ex = job.exec
+        if ex is None or proc.pid not in ex.procs:
+            return
+        _proc, rank, taskid = ex.procs.pop(proc.pid)
+        rc = proc.returncode
+        signaled = -rc if rc < 0 else 0
+        # the job shell reports a signalled task as exit code 128+signo
+        code = 128 + signaled if signaled else rc
+        if not ex.statuses:
+            # the shell posts only the first task exit
+            self._post_exec(
+                job,
+                "shell.task-exit",
+                {
+                    "localid": rank.taskids.index(taskid),
+                    "rank": taskid,
+                    "state": "Exited",
+                    "pid": proc.pid,
+                    "wait_status": signaled if signaled else rc << 8,
+                    "signaled": signaled,
+                    "exitcode": code,
+                },
+            )
+        ex.statuses.append(code << 8)
+        if not ex.procs:
+            status = max(ex.statuses)
+            if ex.exception_status is not None:
+                status = max(status, ex.exception_status)
+            self._shells_exited(job, status)
+
+    def _shells_exited(self, job, status):
+        for rank in job.exec.layout.ranks:
+            self._post_exec(job, "shell-exit", {"rank": rank.rank, "wait_status": status})
+        self._complete(job, status)
+
+    # -- completion and kill --------------------------------------------------------
+
+    def _complete(self, job, status):
+        ex = job.exec
+        if ex is None or not job.active or job.waitstatus is not None:
+            return
+        ex.timer_token += 1
+        self._post_exec(job, "complete", {"status": status})
+        self._post_exec(job, "done")
+        self.instance.jobmanager.finished(job, status)
+        job.exec = None
+
+    def _exec_done(self, job):
+        job.exec.timer_token += 1
+        self._post_exec(job, "done")
+        job.exec = None
+        self.instance.jobmanager.exec_failed(job)
+
+    def kill_on_exception(self, job, event):
+        """A fatal exception hit a running job: terminate it (cancel = SIGTERM)."""
+        ex = job.exec
+        if ex is None or ex.killed:
+            return
+        if not ex.started:
+            self._exec_done(job)
+            return
+        self._kill(job, signal.SIGTERM)
+
+    def signal(self, job, signum):
+        """``flux job kill``: deliver ``signum`` to every task."""
+        ex = job.exec
+        if ex is None:
+            return
+        if ex.mock:
+            self._mock_killed(job, signum)
+        else:
+            self._signal_procs(ex, signum)
+
+    def _kill(self, job, signum):
+        ex = job.exec
+        ex.killed = True
+        if ex.mock:
+            self._mock_killed(job, signum)
+            return
+        self._signal_procs(ex, signum)
+        self._after(job, KILL_TIMEOUT, self._hard_kill)
+
+    def _mock_killed(self, job, signum):
+        # testexec reports the signal number itself as the wait status
+        job.exec.timer_token += 1
+        self._complete(job, int(signum))
+
+    def _hard_kill(self, job):
+        if job.exec is not None:
+            self._signal_procs(job.exec, signal.SIGKILL)
+
+    @staticmethod
+    def _signal_procs(ex, signum):
+        for proc, _rank in list(ex.procs.values()):
+            try:
+                os.killpg(proc.pid, signum)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def shutdown(self):
+        """Kill every task still running (instance shutdown)."""
+        for job in list(self.instance.jobmanager.jobs.values()):
+            if job.exec is not None and not job.exec.mock:
+                self._signal_procs(job.exec, signal.SIGKILL)

@@ -1,0 +1,433 @@
+"""A simulated Flux instance: resources, clock, job manager, scheduler, exec.
+
+``fluxsim.start(...)`` is ``flux start`` with ``[fake-resources]``: it returns
+an :class:`Instance` whose ``uri`` any number of :class:`fluxsim.Flux` handles
+open in the same process.  Several instances may live side by side.
+
+Two clocks::
+
+    with fluxsim.start(nnodes=2, cores_per_node=4) as inst:        # real time
+        h = fluxsim.Flux(inst.uri)                                 # real processes
+
+    inst = fluxsim.start(nnodes=2, cores_per_node=4, clock="virtual")
+    ...submit...; inst.run()                                       # jumps event to event
+
+On the real clock a broker thread owns the simpy environment: it keeps
+simulated time equal to wall time, fires timers and reaps task processes
+(through pidfds, so it never reaps a process it did not start).  On the
+virtual clock there is no thread: time moves in :meth:`Instance.run` and in
+any blocking call, which advances the simulation until it can answer.
+"""
+
+import contextlib
+import errno
+import itertools
+import json
+import os
+import selectors
+import shutil
+import tempfile
+import threading
+import time
+
+import simpy
+
+from fluxsim.execution import Execution
+from fluxsim.jobmanager import FLAG_NOVALIDATE, JobManager
+from fluxsim.resource.pool import Pool
+from fluxsim.resource.rv1 import Rv1
+from fluxsim.scheduler import make_scheduler
+
+__all__ = ["Instance", "start", "lookup", "CLOCKS"]
+
+CLOCKS = ("real", "virtual")
+
+_registry = {}
+_registry_lock = threading.Lock()
+_counter = itertools.count()
+
+
+def lookup(uri):
+    """The live instance a ``sim://`` uri names (task uris ``.../local-N`` too)."""
+    base = uri
+    head, _, tail = uri.rpartition("/")
+    if tail.startswith("local-") and head:
+        base = head
+    with _registry_lock:
+        inst = _registry.get(base)
+    if inst is None:
+        raise ConnectionRefusedError(111, "Connection refused")
+    return inst
+
+
+class Instance:
+    """One simulated Flux instance (see the module docstring)."""
+
+    def __init__(self, R, clock="real", policy="fifo", name=None, conf=None):
+        if clock not in CLOCKS:
+            raise ValueError(f"clock must be one of {', '.join(CLOCKS)}, not {clock!r}")
+        self.R = R
+        self.clock = clock
+        self.policy = policy
+        self.conf = conf or {}
+        self.owner = os.getuid()
+        self.name = name or f"fluxsim-{os.getpid()}-{next(_counter)}"
+        self.uri = f"sim://{self.name}"
+        self.env = simpy.Environment()
+        self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)
+        self.pool = Pool(R)
+        self.jobmanager = JobManager(self)
+        self.scheduler = make_scheduler(policy, self)
+        self.execution = Execution(self)
+        self.waiters = []  # waitable jobs' waiters: (jobid or None, callback)
+        self.running = True
+        self._t0_wall = time.time()
+        self._t0_mono = time.monotonic()
+        self._epoch = self._t0_wall if clock == "real" else 0.0
+        self._sched_requested = False
+        self._in_schedule = False
+        self._rundir = None
+        self._selector = None
+        self._thread = None
+        self._procs = {}
+        if clock == "real":
+            self._start_broker()
+        with _registry_lock:
+            _registry[self.uri] = self
+
+    # -- time ------------------------------------------------------------------
+
+    @property
+    def now(self):
+        """Seconds since the instance started (simulated time, as simpy's ``env.now``)."""
+        return self.env.now
+
+    def timestamp(self):
+        """Event timestamp: epoch seconds on the real clock, ``now`` on the virtual one."""
+        return self._epoch + self.env.now
+
+    def call_later(self, delay, fn):
+        """Run ``fn(event)`` after ``delay`` simulated seconds."""
+        event = self.env.timeout(max(0.0, delay))
+        event.callbacks.append(fn)
+        self._wake()
+        return event
+
+    def _advance(self):
+        """Bring simulated time up to wall time and fire what is due (real clock)."""
+        if self.clock != "real":
+            return
+        target = time.monotonic() - self._t0_mono
+        env = self.env
+        while env.peek() <= target:
+            env.step()
+        if target > env.now:
+            env._now = target  # simpy keeps no public setter; time only moves forward
+        self._flush()
+
+    def _flush(self):
+        """Process every event due at the current time, then schedule."""
+        env = self.env
+        while True:
+            while env.peek() <= env.now:
+                env.step()
+            if not self._sched_requested:
+                return
+            self._run_scheduler()
+
+    def run(self, until=None):
+        """Advance a virtual clock (as ``simpy.Environment.run``): to ``until``, or until idle."""
+        if self.clock != "virtual":
+            raise RuntimeError("run() drives a virtual clock; this instance runs in real time")
+        with self.lock:
+            self._flush()
+            env = self.env
+            if until is not None and until <= env.now:
+                return
+            while env.peek() != float("inf") and (until is None or env.peek() <= until):
+                env.step()
+                self._flush()
+            if until is not None and until > env.now:
+                env._now = until
+
+    def drive(self, ready, timeout=None):
+        """Block until ``ready()`` is true (lock held by caller); False on timeout.
+
+        A virtual clock advances event by event meanwhile; when it runs out of
+        events ``ready()`` can never become true, and TimeoutError says so
+        instead of hanging.
+        """
+        if self.clock == "virtual":
+            env = self.env
+            self._flush()
+            while not ready():
+                if env.peek() == float("inf"):
+                    raise TimeoutError(
+                        "fluxsim: the virtual clock has no more events, "
+                        "so this wait could never end"
+                    )
+                env.step()
+                self._flush()
+            return True
+        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
+        while not ready():
+            if not self.running:
+                raise OSError(38, "Function not implemented")  # ENOSYS: broker gone
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return False
+            self.changed.wait(remaining)
+        return True
+
+    def notify(self):
+        """Wake threads blocked in :meth:`drive`."""
+        self.changed.notify_all()
+
+    @contextlib.contextmanager
+    def operation(self):
+        """Hold the lock at the current time for one request; process its effects after."""
+        with self.lock:
+            if not self.running:
+                raise OSError(errno.ECONNRESET, "Connection reset by peer")
+            self._advance()
+            yield
+            self._flush()
+            self._wake()
+
+    # -- requests ------------------------------------------------------------------
+
+    def submit(self, jobspec, urgency=16, flags=0, userid=None):
+        """Ingest a jobspec (JSON string or dict) as job-ingest does; returns the job.
+
+        Raises OSError(EINVAL) for bad JSON or urgency and PermissionError(EPERM)
+        with the validator's message for an invalid jobspec, like flux 0.88.
+        """
+        from fluxsim.job.Jobspec import validate_jobspec
+        from fluxsim.resource.request import ResourceRequest
+
+        if isinstance(jobspec, (str, bytes)):
+            try:
+                spec = json.loads(jobspec)
+            except ValueError as exc:
+                raise OSError(errno.EINVAL, f"jobspec: invalid JSON: {exc}") from None
+        else:
+            spec = jobspec
+        if not isinstance(urgency, int) or not 0 <= urgency <= 31:
+            raise OSError(errno.EINVAL, "urgency range is [0:31]")
+        if not flags & FLAG_NOVALIDATE:
+            try:
+                validate_jobspec(json.dumps(spec), 1)
+            except (ValueError, TypeError, KeyError) as exc:
+                msg = exc.args[0] if exc.args else str(exc)
+                raise PermissionError(errno.EPERM, str(msg)) from None
+        try:
+            request = ResourceRequest.from_jobspec(spec)
+        except Exception as exc:  # untrusted input: the scheduler denies it later
+            request = exc
+        uid = self.owner if userid is None else userid
+        return self.jobmanager.submit(spec, request, urgency, flags, uid)
+
+    def job(self, jobid, errnum=errno.ENOENT, message="unknown job id"):
+        """The job with id ``jobid`` or OSError(errnum, message)."""
+        try:
+            return self.jobmanager.jobs[int(jobid)]
+        except (KeyError, ValueError, TypeError):
+            raise OSError(errnum, message) from None
+
+    # -- scheduler ------------------------------------------------------------------
+
+    def request_schedule(self):
+        """Ask for a scheduling pass once the current operation is done."""
+        self._sched_requested = True
+
+    def _run_scheduler(self):
+        if self._in_schedule:
+            return
+        self._in_schedule = True
+        try:
+            while self._sched_requested:
+                self._sched_requested = False
+                self.scheduler.schedule()
+        finally:
+            self._in_schedule = False
+
+    def free(self, job):
+        """Return a job's resources to the pool."""
+        self.pool.free(job.id)
+        self.scheduler.free(job)
+        self.request_schedule()
+
+    def job_inactive(self, job):
+        """A job reached INACTIVE: answer waiters of waitable jobs."""
+        self.notify()
+
+    # -- administration --------------------------------------------------------------
+
+    def drain(self, ranks, reason=""):
+        """``flux resource drain``: stop scheduling new work on ``ranks``."""
+        with self.lock:
+            self._advance()
+            self.pool.mark_down(ranks)
+            self._flush()
+
+    def undrain(self, ranks):
+        """``flux resource undrain``: make ``ranks`` schedulable again."""
+        with self.lock:
+            self._advance()
+            self.pool.mark_up(ranks)
+            self.request_schedule()
+            self._flush()
+
+    # -- files -------------------------------------------------------------------------
+
+    @property
+    def rundir(self):
+        """A private directory for this instance's job output (created on demand)."""
+        if self._rundir is None:
+            self._rundir = tempfile.mkdtemp(prefix=f"{self.name}-")
+        return self._rundir
+
+    def output_path(self, job, stream):
+        """Where a job's stdout or stderr goes when the jobspec names no file."""
+        return os.path.join(self.rundir, f"{job.id}.{stream}")
+
+    # -- real-clock broker thread ----------------------------------------------------
+
+    def _start_broker(self):
+        self._selector = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
+        self._thread = threading.Thread(
+            target=self._broker_loop, name=f"{self.name}-broker", daemon=True
+        )
+        self._thread.start()
+
+    def _wake(self):
+        if self._thread is not None and threading.current_thread() is not self._thread:
+            try:
+                os.write(self._wake_w, b"x")
+            except (BlockingIOError, OSError):
+                pass
+
+    def watch_process(self, proc, on_exit):
+        """Call ``on_exit(proc)`` (lock held) when ``proc`` exits."""
+        fd = os.pidfd_open(proc.pid)
+        self._procs[fd] = (proc, on_exit)
+        self._selector.register(fd, selectors.EVENT_READ, fd)
+        self._wake()
+
+    def _broker_loop(self):
+        while True:
+            with self.lock:
+                if not self.running:
+                    return
+                self._advance()
+                nxt = self.env.peek()
+                timeout = None
+                if nxt != float("inf"):
+                    timeout = max(0.0, nxt - (time.monotonic() - self._t0_mono))
+            for key, _ in self._selector.select(timeout):
+                if key.data is None:
+                    try:
+                        os.read(self._wake_r, 4096)
+                    except BlockingIOError:
+                        pass
+                    continue
+                self._reap(key.data)
+
+    def _reap(self, fd):
+        with self.lock:
+            entry = self._procs.pop(fd, None)
+            try:
+                self._selector.unregister(fd)
+            except (KeyError, ValueError):
+                pass
+            os.close(fd)
+            if entry is None:
+                return
+            proc, on_exit = entry
+            proc.wait()
+            self._advance()
+            on_exit(proc)
+            self._flush()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def shutdown(self):
+        """Stop the instance: kill running tasks, end the broker, forget the uri."""
+        with _registry_lock:
+            _registry.pop(self.uri, None)
+        with self.lock:
+            if not self.running:
+                return
+            self.running = False
+            self.execution.shutdown()
+            self.notify()
+        if self._thread is not None:
+            self._wake()
+            self._thread.join()
+            for fd, (proc, _cb) in list(self._procs.items()):
+                try:
+                    proc.kill()
+                except OSError:
+                    pass
+                proc.wait()
+                os.close(fd)
+            self._procs.clear()
+            self._selector.close()
+            os.close(self._wake_r)
+            os.close(self._wake_w)
+        if self._rundir is not None:
+            shutil.rmtree(self._rundir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        return False
+
+    def __repr__(self):
+        return f"<fluxsim.Instance {self.uri} clock={self.clock} policy={self.policy}>"
+
+
+def start(
+    nnodes=1,
+    cores_per_node=None,
+    gpus_per_node=0,
+    hosts=None,
+    clock="real",
+    policy="fifo",
+    R=None,
+    config=None,
+):
+    """Start a simulated instance, like ``flux start`` with fake resources.
+
+    The resource set comes from one of: ``R`` (an R v1 dict or JSON string),
+    ``config`` (a ``[resource]`` TOML table or a path to a TOML file with
+    ``[[resource.config]]`` entries, as ``flux start -c DIR`` reads), or the
+    shape ``nnodes`` x ``cores_per_node`` (+ ``gpus_per_node``) on ``hosts``.
+    ``cores_per_node`` defaults to this machine's CPU count.
+    """
+    if R is not None:
+        rset = R if isinstance(R, Rv1) else Rv1.loads(R) if isinstance(R, str) else Rv1.from_dict(R)
+    elif config is not None:
+        if isinstance(config, (str, os.PathLike)):
+            rset = Rv1.from_toml_file(config)
+        else:
+            rset = Rv1.from_config(config)
+    else:
+        if cores_per_node is None:
+            cores_per_node = os.cpu_count() or 1
+        for key, value, low in (
+            ("nnodes", nnodes, 1),
+            ("cores_per_node", cores_per_node, 1),
+            ("gpus_per_node", gpus_per_node, 0),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{key} must be an integer >= {low}, not {value!r}")
+        rset = Rv1.from_shape(nnodes, cores_per_node, gpus_per_node, hosts=hosts)
+    return Instance(rset, clock=clock, policy=policy)

@@ -1,0 +1,71 @@
+"""fluxsim.job: flux-core 0.88's ``flux.job`` API over a simulated instance.
+
+Mirrors ``flux.job`` file for file (``submit``, ``event``, ``wait``, ``kill``,
+``list``, ``kvslookup``, ``executor``, ``Jobspec``, ``JobID``), so changing
+``import flux.job`` to ``import fluxsim.job`` is the whole port.
+"""
+
+from fluxsim.eventlog import EventLogEvent
+from fluxsim.job.event import (
+    MAIN_EVENTS,
+    JobEventWatchFuture,
+    JobException,
+    event_wait,
+    event_watch,
+    event_watch_async,
+)
+from fluxsim.job.executor import FluxExecutor, FluxExecutorFuture
+from fluxsim.job.info import JobInfo
+from fluxsim.job.JobID import JobID, id_encode, id_parse
+from fluxsim.job.Jobspec import Jobspec, JobspecV1, validate_jobspec
+from fluxsim.job.kill import (
+    cancel,
+    cancel_async,
+    job_raise,
+    job_raise_async,
+    kill,
+    kill_async,
+)
+from fluxsim.job.kvslookup import job_info_lookup, job_kvs_lookup
+from fluxsim.job.list import get_job, job_list, job_list_id, job_list_inactive
+from fluxsim.job.submit import submit, submit_async, submit_get_id
+from fluxsim.job.wait import result, result_async, wait, wait_async, wait_get_status
+
+__all__ = [
+    "EventLogEvent",
+    "FluxExecutor",
+    "FluxExecutorFuture",
+    "JobEventWatchFuture",
+    "JobException",
+    "JobID",
+    "JobInfo",
+    "Jobspec",
+    "JobspecV1",
+    "MAIN_EVENTS",
+    "cancel",
+    "cancel_async",
+    "event_wait",
+    "event_watch",
+    "event_watch_async",
+    "get_job",
+    "id_encode",
+    "id_parse",
+    "job_info_lookup",
+    "job_kvs_lookup",
+    "job_list",
+    "job_list_id",
+    "job_list_inactive",
+    "job_raise",
+    "job_raise_async",
+    "kill",
+    "kill_async",
+    "result",
+    "result_async",
+    "submit",
+    "submit_async",
+    "submit_get_id",
+    "validate_jobspec",
+    "wait",
+    "wait_async",
+    "wait_get_status",
+]

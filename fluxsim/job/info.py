@@ -1,0 +1,233 @@
+"""``JobInfo``: job-list's view of a job, with the derived fields flux computes.
+
+Built from a ``job-list`` record (see :func:`job_record`) or from the smaller
+``flux_job_result()`` dictionary; ``to_dict()`` matches ``flux.job.get_job``.
+"""
+
+import os
+import pwd
+
+from fluxsim.job.JobID import JobID
+from fluxsim.constants import Result, State, resulttostr, statetostr
+
+__all__ = ["JobInfo", "job_record"]
+
+_DEFAULTS = {
+    "t_depend": 0.0,
+    "t_priority": 0.0,
+    "t_sched": 0.0,
+    "t_run": 0.0,
+    "t_cleanup": 0.0,
+    "t_inactive": 0.0,
+    "duration": 0.0,
+    "expiration": 0.0,
+    "name": "",
+    "cwd": "",
+    "queue": "",
+    "project": "",
+    "bank": "",
+    "ntasks": "",
+    "ncores": "",
+    "nnodes": "",
+    "priority": "",
+    "ranks": "",
+    "nodelist": "",
+    "success": "",
+    "result": "",
+    "waitstatus": "",
+}
+
+
+class JobInfo:
+    """Job information with flux's computed attributes (returncode, status...)."""
+
+    def __init__(self, info):
+        data = dict(_DEFAULTS)
+        data.update(info)
+        data["id"] = JobID(data["id"])
+        self._data = data
+
+    def __getattr__(self, attr):
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        try:
+            return self._data[attr]
+        except KeyError:
+            raise AttributeError(f"invalid JobInfo attribute '{attr}'") from None
+
+    @property
+    def state_id(self):
+        """The state as an integer (INACTIVE if unknown, as for result dicts)."""
+        return self._data.get("state", State.INACTIVE)
+
+    @property
+    def result_id(self):
+        """The result as an integer, or ``""`` while active."""
+        value = self._data.get("result", "")
+        return value if value != "" else ""
+
+    @property
+    def state(self):
+        """State name, e.g. ``"INACTIVE"``."""
+        return statetostr(self.state_id)
+
+    @property
+    def result(self):
+        """Result name, e.g. ``"COMPLETED"`` (empty while active)."""
+        return resulttostr(self.result_id) if self.result_id != "" else ""
+
+    @property
+    def status(self):
+        """Result name when inactive, else state name."""
+        return self.result if self.state_id == State.INACTIVE else self.state
+
+    @property
+    def returncode(self):
+        """Highest task exit code, -signal if the shell was signalled; -128 if
+        canceled before running, 1 if failed before running; ``""`` while active."""
+        status = self._data.get("waitstatus", "")
+        if not isinstance(status, int):
+            if self.result_id == Result.CANCELED:
+                return -128
+            if self.result_id == Result.FAILED:
+                return 1
+            return ""
+        if os.WIFSIGNALED(status):
+            return -os.WTERMSIG(status)
+        if os.WIFEXITED(status):
+            return os.WEXITSTATUS(status)
+        return ""
+
+    @property
+    def runtime(self):
+        """Seconds from alloc to cleanup (or to now while running)."""
+        t_run = self._data.get("t_run", 0.0)
+        t_cleanup = self._data.get("t_cleanup", 0.0)
+        if t_run and t_cleanup:
+            return t_cleanup - t_run
+        return 0.0
+
+    @property
+    def username(self):
+        """The submitting user's name."""
+        uid = self._data.get("userid", os.getuid())
+        try:
+            return pwd.getpwuid(uid).pw_name
+        except KeyError:
+            return str(uid)
+
+    @property
+    def exception(self):
+        """The exception summary ``get_job`` reports."""
+        d = self._data
+        return {
+            "occurred": d.get("exception_occurred", False),
+            "severity": d.get("exception_severity", ""),
+            "type": d.get("exception_type", ""),
+            "note": d.get("exception_note", ""),
+        }
+
+    def to_dict(self, filtered=True):
+        """The job as a dict (``flux.job.get_job`` uses ``filtered=False``)."""
+        d = self._data
+        out = {key: d[key] for key in _DEFAULTS}
+        out["result"] = self.result
+        out.update(
+            id=d["id"],
+            t_submit=d.get("t_submit", 0.0),
+            t_remaining=0.0,
+            state=self.state,
+            username=self.username,
+            userid=d.get("userid", os.getuid()),
+            urgency=d.get("urgency", ""),
+            runtime=self.runtime,
+            status=self.status,
+            returncode=self.returncode,
+            dependencies=d.get("dependencies", []),
+            jobid=d["id"].f58,
+            annotations=d.get("annotations", {}),
+            exception=self.exception,
+        )
+        if filtered:
+            for key in list(out):
+                val = out[key]
+                timelike = key.startswith("t_") or key in ("runtime", "expiration")
+                if val == "" or (timelike and val == 0):
+                    del out[key]
+            if not out["exception"]["occurred"]:
+                out["exception"] = {"occurred": False}
+        return out
+
+
+def job_record(job):
+    """The ``job-list`` record of a job (attrs "all")."""
+    rec = {
+        "id": job.id,
+        "userid": job.userid,
+        "urgency": job.urgency,
+        "priority": job.priority if job.priority is not None else "",
+        "t_submit": job.t_submit,
+        "state": int(job.state),
+        "name": job.name,
+        "ntasks": _ntasks(job),
+        "duration": _duration(job),
+    }
+    times = {}
+    for event in job.eventlog:
+        key = {
+            "depend": "t_depend",
+            "priority": "t_priority",
+            "alloc": "t_run",
+            "clean": "t_inactive",
+        }.get(event.name)
+        if key and key not in times:
+            times[key] = event.timestamp
+        if event.name == "priority" and "t_sched" not in times:
+            times["t_sched"] = event.timestamp
+    if job.t_cleanup:
+        times["t_cleanup"] = job.t_cleanup
+    rec.update(times)
+    if job.R is not None:
+        rec["ncores"] = job.R.ncores
+        rec["nnodes"] = job.R.nnodes
+        rec["ranks"] = job.R.rank_idset()
+        rec["nodelist"] = _nodelist(job.R)
+        rec["expiration"] = job.R.expiration
+        rec["annotations"] = {"sched": {"resource_summary": job.R.dumps()}}
+    if not job.active:
+        rec["success"] = job.result() == Result.COMPLETED
+        rec["result"] = int(job.result())
+        exc = job.result_exception()
+        rec["exception_occurred"] = exc is not None
+        if exc is not None:
+            rec["exception_type"] = exc.context["type"]
+            rec["exception_severity"] = exc.context["severity"]
+            rec["exception_note"] = exc.context["note"]
+        if job.waitstatus is not None:
+            rec["waitstatus"] = job.waitstatus
+    return rec
+
+
+def _ntasks(job):
+    try:
+        count = job.jobspec["tasks"][0]["count"]
+        if "total" in count:
+            return count["total"]
+        per_slot = count.get("per_slot", 1)
+        request = job.request
+        return per_slot * request.nslots if not isinstance(request, Exception) else ""
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return ""
+
+
+def _duration(job):
+    try:
+        return float(job.jobspec["attributes"]["system"].get("duration", 0.0))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return 0.0
+
+
+def _nodelist(R):
+    from fluxsim.resource import hostlist
+
+    return hostlist.encode(R.nodelist)

@@ -1,0 +1,318 @@
+"""The job manager: each job's state machine and eventlog (RFC 21).
+
+It posts the events real Flux posts, in the same order and with the same
+context keys, moves jobs between states, asks the scheduler for resources and
+the exec system to run them.  Everything here runs with the instance lock held
+and at the instance's current time; nothing blocks.
+"""
+
+import itertools
+
+from fluxsim.eventlog import EventLogEvent
+from fluxsim.constants import (
+    FLUX_JOB_NOVALIDATE as FLAG_NOVALIDATE,
+    FLUX_JOB_PRIORITY_MAX as PRIORITY_MAX,
+    FLUX_JOB_PRIORITY_MIN as PRIORITY_MIN,
+    FLUX_JOB_URGENCY_DEFAULT as URGENCY_DEFAULT,
+    FLUX_JOB_URGENCY_EXPEDITE as URGENCY_EXPEDITE,
+    FLUX_JOB_URGENCY_HOLD as URGENCY_HOLD,
+    FLUX_JOB_WAITABLE as FLAG_WAITABLE,
+    Result,
+    State,
+)
+
+__all__ = ["Job", "JobManager", "priority_of", "FLAG_NOVALIDATE"]
+
+
+class Job:
+    """One job: its jobspec, request, state, eventlogs and allocation."""
+
+    __slots__ = (
+        "id",
+        "jobspec",
+        "request",
+        "userid",
+        "urgency",
+        "priority",
+        "flags",
+        "state",
+        "eventlog",
+        "exec_eventlog",
+        "watchers",
+        "R",
+        "t_submit",
+        "waitstatus",
+        "exception",
+        "exceptions",
+        "exec",
+        "alloc_pending",
+        "waited",
+        "name",
+        "t_run",
+        "t_cleanup",
+        "t_inactive",
+    )
+
+    def __init__(self, jobid, jobspec, request, userid, urgency, flags, t_submit):
+        self.id = jobid
+        self.jobspec = jobspec
+        self.request = request
+        self.userid = userid
+        self.urgency = urgency
+        self.priority = None
+        self.flags = flags
+        self.state = State.NEW
+        self.eventlog = []
+        self.exec_eventlog = []
+        self.watchers = []
+        self.R = None
+        self.t_submit = t_submit
+        self.waitstatus = None
+        self.exception = None  # the fatal exception event, if any
+        self.exceptions = []
+        self.exec = None
+        self.alloc_pending = False
+        self.waited = False
+        self.name = None
+        self.t_run = 0.0
+        self.t_cleanup = 0.0
+        self.t_inactive = 0.0
+
+    @property
+    def active(self):
+        """True until the job is INACTIVE."""
+        return self.state != State.INACTIVE
+
+    @property
+    def waitable(self):
+        """True if the job was submitted with ``waitable=True``."""
+        return bool(self.flags & FLAG_WAITABLE)
+
+    def result(self):
+        """The job's result, computed as libjob's ``job_result_calc`` does."""
+        if self.t_run > 0 and self.waitstatus == 0:
+            return Result.COMPLETED
+        exc = self.result_exception()
+        if exc is not None:
+            if exc.context["type"] == "cancel":
+                return Result.CANCELED
+            if exc.context["type"] == "timeout":
+                return Result.TIMEOUT
+        return Result.FAILED
+
+    def result_exception(self):
+        """The exception ``flux job result`` reports: the latest, unless a
+        later one is less severe than an earlier non-fatal one."""
+        chosen = None
+        for event in self.exceptions:
+            if chosen is not None:
+                prev = chosen.context["severity"]
+                if 0 < prev < event.context["severity"]:
+                    continue
+            chosen = event
+        return chosen
+
+    def result_dict(self):
+        """The payload of ``flux_job_result()``: what ``result_async().get_dict()`` returns."""
+        res = {"id": self.id, "exception_occurred": False}
+        res["t_submit"] = self.t_submit
+        if self.t_run:
+            res["t_run"] = self.t_run
+        if self.t_cleanup and self.waitstatus is not None:
+            res["t_cleanup"] = self.t_cleanup
+            res["waitstatus"] = self.waitstatus
+        exc = self.result_exception()
+        if exc is not None:
+            res["exception_occurred"] = True
+            res["exception_type"] = exc.context["type"]
+            res["exception_note"] = exc.context["note"]
+            res["exception_severity"] = exc.context["severity"]
+        res["result"] = int(self.result())
+        return res
+
+
+def priority_of(urgency):
+    """The default priority plugin: urgency, with hold -> MIN and expedite -> MAX."""
+    if urgency == URGENCY_HOLD:
+        return PRIORITY_MIN
+    if urgency == URGENCY_EXPEDITE:
+        return PRIORITY_MAX
+    return urgency
+
+
+class JobManager:
+    """Owns the job table and drives every job through RFC 21."""
+
+    def __init__(self, instance):
+        self.instance = instance
+        self.jobs = {}
+        self.listeners = []  # called with (job, event) for every main event
+        self._last_id = 0
+        self._seq = itertools.count()
+
+    # -- job ids -----------------------------------------------------------
+
+    def next_id(self):
+        """A new FLUID (RFC 19): ms timestamp, generator 0, sequence; always increasing."""
+        ms = int(self.instance.now * 1000)
+        jobid = max(ms << 24, self._last_id + 1)
+        self._last_id = jobid
+        return jobid
+
+    # -- events ------------------------------------------------------------
+
+    def post(self, job, name, context=None, eventlog="eventlog"):
+        """Append an event to a job eventlog and notify its watchers."""
+        event = EventLogEvent(
+            {
+                "timestamp": self.instance.timestamp(),
+                "name": name,
+                "context": {} if context is None else context,
+            }
+        )
+        if eventlog == "eventlog":
+            job.eventlog.append(event)
+            for listener in self.listeners:
+                listener(job, event)
+        else:
+            job.exec_eventlog.append(event)
+        for watcher in list(job.watchers):
+            watcher(job, eventlog, event)
+        self.instance.notify()
+        return event
+
+    # -- submission --------------------------------------------------------
+
+    def submit(self, jobspec, request, urgency, flags, userid):
+        """Create a job that passed ingest validation and start its lifecycle."""
+        jobid = self.next_id()
+        job = Job(jobid, jobspec, request, userid, urgency, flags, self.instance.timestamp())
+        job.name = _job_name(jobspec)
+        self.jobs[jobid] = job
+        self.post(
+            job,
+            "submit",
+            {"userid": userid, "urgency": urgency, "flags": flags, "version": 1},
+        )
+        self.post(job, "validate")
+        job.state = State.DEPEND
+        self.post(job, "depend")
+        job.state = State.PRIORITY
+        self._set_priority(job, priority_of(urgency))
+        return job
+
+    def _set_priority(self, job, priority):
+        job.priority = priority
+        self.post(job, "priority", {"priority": priority})
+        if job.state == State.PRIORITY:
+            job.state = State.SCHED
+        self._request_alloc(job)
+
+    def _request_alloc(self, job):
+        """Send (or withdraw) the job's alloc request as its priority allows."""
+        if job.state != State.SCHED:
+            return
+        scheduler = self.instance.scheduler
+        if job.priority == PRIORITY_MIN:
+            if job.alloc_pending:
+                job.alloc_pending = False
+                scheduler.cancel(job)
+            return
+        if job.alloc_pending:
+            scheduler.prioritize(job)
+        else:
+            job.alloc_pending = True
+            scheduler.alloc(job)
+        self.instance.request_schedule()
+
+    def set_urgency(self, job, urgency, userid):
+        """``flux job urgency``: post the event and reprioritize."""
+        self.post(job, "urgency", {"userid": userid, "urgency": urgency})
+        job.urgency = urgency
+        priority = priority_of(urgency)
+        if priority != job.priority:
+            self._set_priority(job, priority)
+
+    # -- scheduler responses ----------------------------------------------
+
+    def alloc_success(self, job, R, annotations=None):
+        """The scheduler allocated R: post ``alloc`` and start the job."""
+        job.alloc_pending = False
+        job.R = R
+        job.t_run = self.instance.timestamp()
+        self.post(job, "alloc", {"annotations": annotations} if annotations else None)
+        job.state = State.RUN
+        self.instance.execution.start(job)
+
+    def alloc_deny(self, job, note):
+        """The scheduler denied the request: an ``alloc`` exception ends the job."""
+        job.alloc_pending = False
+        self.raise_exception(job, "alloc", 0, note, userid=self.instance.owner)
+
+    # -- exec responses -----------------------------------------------------
+
+    def started(self, job):
+        """The exec system started every job shell."""
+        self.post(job, "start")
+
+    def finished(self, job, status):
+        """All job shells exited: post ``finish`` and release the resources."""
+        job.waitstatus = status
+        job.t_cleanup = self.instance.timestamp()
+        self.post(job, "finish", {"status": status})
+        self._cleanup(job, released=True)
+
+    def exec_failed(self, job):
+        """Exec gave up before anything started: release without a finish event."""
+        self._cleanup(job, released=True)
+
+    # -- exceptions and cancel ------------------------------------------------
+
+    def raise_exception(self, job, etype, severity, note, userid):
+        """Post an ``exception`` event (RFC 21) and act on a fatal one."""
+        event = self.post(
+            job,
+            "exception",
+            {"type": etype, "severity": severity, "userid": userid, "note": note},
+        )
+        job.exceptions.append(event)
+        if severity != 0:
+            return event
+        if job.exception is None:
+            job.exception = event
+        if job.state & State.PENDING or job.state == State.NEW:
+            if job.alloc_pending:
+                job.alloc_pending = False
+                self.instance.scheduler.cancel(job)
+                self.instance.request_schedule()
+            job.t_cleanup = self.instance.timestamp()
+            self._cleanup(job, released=False)
+        elif job.state == State.RUN:
+            self.instance.execution.kill_on_exception(job, event)
+        return event
+
+    def _cleanup(self, job, released):
+        job.state = State.CLEANUP
+        if released and job.R is not None:
+            self.post(job, "release", {"ranks": "all", "final": True})
+            self.instance.free(job)
+            self.post(job, "free")
+        self.post(job, "clean")
+        job.state = State.INACTIVE
+        job.t_inactive = self.instance.timestamp()
+        self.instance.job_inactive(job)
+
+
+def _job_name(jobspec):
+    """The job name as job-list derives it: attributes.system.job.name, else argv[0]'s basename."""
+    try:
+        name = jobspec["attributes"]["system"]["job"]["name"]
+        if isinstance(name, str):
+            return name
+    except (KeyError, TypeError):
+        pass
+    try:
+        command = jobspec["tasks"][0]["command"]
+        return command[0].rsplit("/", 1)[-1]
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return ""

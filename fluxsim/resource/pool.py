@@ -1,0 +1,640 @@
+"""The scheduler's resource pool: what is free, and where a job goes.
+
+``Pool`` places jobs exactly as flux-core 0.88's ``Rv1Pool.alloc`` does:
+
+- candidates are the up ranks with room for one slot (for ``exclusive``, the
+  ranks with every core free) that match the job's constraint;
+- they are taken worst-fit: most free cores first, then most free GPUs,
+  ties to the lowest rank;
+- node requests take ``slots per node`` on each of ``nnodes`` ranks (all free
+  cores and GPUs of the node when exclusive); slot requests take as many
+  slots as fit on each rank in turn; ranges take up to their maximum;
+- the lowest free core and GPU ids are used.
+
+A request that does not fit now raises ``InsufficientResources``; one that
+can never fit this pool raises ``InfeasibleRequest`` with flux's
+``unsatisfiable request: ...`` message.
+
+>>> from fluxsim.resource.rv1 import Rv1
+>>> from fluxsim.resource.request import ResourceCount, ResourceRequest
+>>> pool = Pool(Rv1.from_shape(2, 2))
+>>> one_core = ResourceRequest(None, ResourceCount(1, 1), 1)
+>>> [pool.alloc(jobid, one_core).dumps() for jobid in (1, 2, 3)]
+['rank0/core0', 'rank1/core0', 'rank0/core1']
+
+Flux sorts every rank on every allocation.  To schedule millions of jobs,
+this pool instead keeps the up ranks in buckets by (free cores, free GPUs),
+walks the buckets from the top, and stops as soon as the request is met;
+the order walked is the order flux sorts into, so placements are identical.
+Free cores and GPUs are int bitmasks (bit i = id i).
+"""
+
+import json
+from bisect import bisect_left, insort
+
+from fluxsim.resource import hostlist, idset
+from fluxsim.resource.rv1 import RankInfo, Rv1
+
+__all__ = ["InfeasibleRequest", "InsufficientResources", "Pool"]
+
+
+class InsufficientResources(OSError):
+    """Not enough resources available right now; retry after resources are freed."""
+
+
+class InfeasibleRequest(OSError):
+    """The request can never be satisfied by this pool."""
+
+
+_DISCRETE = (
+    "{} count specifies discrete valid values that this scheduler "
+    "does not support; use a simple min-max range instead"
+)
+
+# Bucket key: free cores in the high bits, free GPUs in the low ones, so
+# that int order is (free cores, free GPUs) order.
+_SHIFT = 24
+_GPU_BITS = (1 << _SHIFT) - 1
+
+_CONSTRAINT_OPS = ("properties", "hostlist", "ranks", "and", "or", "not")
+
+_frozen_cache = {}
+
+
+def _frozen(mask):
+    # Allocations repeat the same few id sets; share their frozensets.
+    ids = _frozen_cache.get(mask)
+    if ids is None:
+        ids = frozenset(idset.from_mask(mask))
+        if len(_frozen_cache) < 65536:
+            _frozen_cache[mask] = ids
+    return ids
+
+
+def _lowest(mask, k):
+    """The ``k`` lowest set bits of ``mask`` (which has at least ``k``)."""
+    if k <= 0:
+        return 0
+    low = mask & -mask
+    run = (low << k) - low
+    if mask & run == run:  # the usual case: the lowest free ids are contiguous
+        return run
+    taken = 0
+    for _ in range(k):
+        low = mask & -mask
+        taken |= low
+        mask ^= low
+    return taken
+
+
+class _Topology:
+    """What copies of a pool share: the ranks and their constant properties."""
+
+    __slots__ = (
+        "rank",
+        "pos",
+        "hostname",
+        "ncores",
+        "ngpus",
+        "cores",
+        "gpus",
+        "min_ncores",
+        "properties",
+        "scheduling",
+        "matching",
+        "shapes",
+    )
+
+    def __init__(self, R):
+        infos = list(R.ranks.values())
+        self.rank = [info.rank for info in infos]
+        self.pos = {rank: pos for pos, rank in enumerate(self.rank)}
+        self.hostname = [info.hostname for info in infos]
+        self.cores = [idset.to_mask(info.cores) for info in infos]
+        self.gpus = [idset.to_mask(info.gpus) for info in infos]
+        self.ncores = [len(info.cores) for info in infos]
+        self.ngpus = [len(info.gpus) for info in infos]
+        self.min_ncores = min(self.ncores, default=0)
+        self.properties = {name: set(ranks) for name, ranks in R.properties.items()}
+        self.scheduling = R.scheduling
+        self.matching = {}  # constraint key -> frozenset of positions
+        self.shapes = {}  # constraint key -> {(ncores, ngpus): nranks}
+
+    def constraint_key(self, constraint):
+        if constraint is None:
+            return None
+        if isinstance(constraint, str):
+            return constraint
+        return json.dumps(constraint, sort_keys=True)
+
+    def match(self, constraint):
+        """Positions of the ranks satisfying ``constraint`` (None: all)."""
+        if constraint is None:
+            return None
+        key = self.constraint_key(constraint)
+        found = self.matching.get(key)
+        if found is None:
+            if isinstance(constraint, str):
+                constraint = json.loads(constraint)
+            decoded = {}
+            found = frozenset(
+                pos
+                for pos, rank in enumerate(self.rank)
+                if self._matches(constraint, rank, self.hostname[pos], decoded)
+            )
+            self.matching[key] = found
+        return found
+
+    def shape_counts(self, constraint):
+        """``{(ncores, ngpus): nranks}`` over all ranks matching ``constraint``."""
+        key = self.constraint_key(constraint)
+        counts = self.shapes.get(key)
+        if counts is None:
+            allowed = self.match(constraint)
+            counts = {}
+            for pos in range(len(self.rank)):
+                if allowed is None or pos in allowed:
+                    shape = (self.ncores[pos], self.ngpus[pos])
+                    counts[shape] = counts.get(shape, 0) + 1
+            self.shapes[key] = counts
+        return counts
+
+    def _matches(self, c, rank, hostname, decoded):
+        # RFC 31, with the precedence and errors of flux's
+        # Rv1Set._matches_constraint: the first known operator decides.
+        if not any(op in c for op in _CONSTRAINT_OPS):
+            raise ValueError(f"unknown constraint operator(s): {list(c.keys())}")
+        if "properties" in c:
+            for prop in c["properties"]:
+                if not isinstance(prop, str):
+                    raise ValueError(
+                        f"property constraint must be a string, got {type(prop).__name__}"
+                    )
+                if prop.startswith("^"):
+                    if rank in self.properties.get(prop[1:], ()):
+                        return False
+                elif rank not in self.properties.get(prop, ()):
+                    return False
+            return True
+        if "hostlist" in c:
+            return hostname in _decoded(decoded, c, "hostlist", _hostnames)
+        if "ranks" in c:
+            return rank in _decoded(decoded, c, "ranks", _rank_set)
+        for op, combine in (("and", all), ("or", any)):
+            if op in c:
+                terms = c[op]
+                if not isinstance(terms, list):
+                    raise ValueError(f"'{op}' operand must be a list, got {type(terms).__name__}")
+                return combine(self._matches(t, rank, hostname, decoded) for t in terms)
+        terms = c["not"]
+        if not isinstance(terms, list) or len(terms) < 1:
+            raise ValueError(f"'not' operand must be a non-empty list, got {terms!r}")
+        return not self._matches(terms[0], rank, hostname, decoded)
+
+
+def _decoded(cache, c, op, decode):
+    # Decode a constraint's hostlist or idset once, not once per rank.
+    key = (id(c), op)
+    if key not in cache:
+        cache[key] = decode(c[op])
+    return cache[key]
+
+
+def _hostnames(value):
+    # As flux's Hostlist(value): a hostlist string or a list of them.
+    if isinstance(value, str):
+        return set(hostlist.decode(value))
+    names = set()
+    for item in value:
+        if not isinstance(item, str):
+            raise TypeError(f"Hostlist(): expected string or Iterable, got {type(item)}")
+        names.update(hostlist.decode(item))
+    return names
+
+
+def _rank_set(value):
+    # As flux's IDset(value): an idset string, an int, or an iterable that
+    # IDset sorts and joins before decoding.
+    if isinstance(value, str):
+        return set(idset.decode(value))
+    if isinstance(value, int):
+        return {value}
+    return set(idset.decode(",".join(str(v) for v in sorted(value))))
+
+
+def _ranks_arg(ranks, topo):
+    # mark_up/mark_down take "all", an idset string or ranks; unknown ranks
+    # are ignored, as in flux.
+    if ranks == "all":
+        return range(len(topo.rank))
+    if isinstance(ranks, str):
+        ranks = idset.decode(ranks)
+    elif isinstance(ranks, int):
+        ranks = [ranks]
+    return [topo.pos[r] for r in ranks if r in topo.pos]
+
+
+class Pool:
+    """Free and allocated resources of an instance (see the module docstring).
+
+    ``Pool(R)`` takes an ``Rv1`` (or an R dict / JSON string); all ranks
+    start up and free.
+
+    Attributes:
+        expiration: the instance's resource expiration (0.0: none); jobs
+            without a duration end then.
+        generation: incremented by every change (alloc, free, mark_up,
+            mark_down, update_expiration), so a scheduler can tell whether
+            retrying a blocked request could give a different answer.
+    """
+
+    __slots__ = (
+        "_topo",
+        "_free_cores",
+        "_free_gpus",
+        "_nfree_cores",
+        "_nfree_gpus",
+        "_up",
+        "_buckets",
+        "_keys",
+        "_jobs",
+        "_end_times",
+        "expiration",
+        "generation",
+    )
+
+    def __init__(self, R):
+        if not isinstance(R, Rv1):
+            R = Rv1.loads(R)
+        topo = _Topology(R)
+        self._topo = topo
+        self._free_cores = list(topo.cores)
+        self._free_gpus = list(topo.gpus)
+        self._nfree_cores = list(topo.ncores)
+        self._nfree_gpus = list(topo.ngpus)
+        self._up = [True] * len(topo.rank)
+        self._buckets = {}  # (free cores << _SHIFT | free gpus) -> sorted positions
+        self._keys = []  # sorted keys of the non-empty buckets
+        for pos in range(len(topo.rank)):
+            self._bucket_add(pos)
+        self._jobs = {}  # jobid -> (R, ((pos, core mask, gpu mask), ...))
+        self._end_times = {}  # jobid -> end time
+        self.expiration = R.expiration
+        self.generation = 0
+
+    # -- buckets ---------------------------------------------------------------
+
+    def _key(self, pos):
+        return (self._nfree_cores[pos] << _SHIFT) | self._nfree_gpus[pos]
+
+    def _bucket_add(self, pos):
+        key = self._key(pos)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            self._buckets[key] = [pos]
+            insort(self._keys, key)
+        else:
+            insort(bucket, pos)
+
+    def _bucket_remove(self, pos):
+        key = self._key(pos)
+        bucket = self._buckets[key]
+        if len(bucket) == 1:
+            del self._buckets[key]
+            del self._keys[bisect_left(self._keys, key)]
+        else:
+            del bucket[bisect_left(bucket, pos)]
+
+    def _walk(self, min_cores, min_gpus):
+        """Up ranks with at least this much free, in flux's worst-fit order.
+
+        Yields ``(pos, free cores, free gpus)``: most free cores first, then
+        most free GPUs, then lowest rank.
+        """
+        buckets = self._buckets
+        for key in reversed(self._keys):
+            free_cores = key >> _SHIFT
+            if free_cores < min_cores:
+                return
+            free_gpus = key & _GPU_BITS
+            if free_gpus < min_gpus:
+                continue
+            for pos in buckets[key]:
+                yield pos, free_cores, free_gpus
+
+    # -- allocation ----------------------------------------------------------------
+
+    def alloc(self, jobid, request, now=0.0):
+        """Allocate resources for ``jobid`` as flux's ``Rv1Pool.alloc`` would.
+
+        Returns the allocation as an ``Rv1`` with ``starttime=now``,
+        ``expiration`` = ``now + duration`` (or the pool's expiration when the
+        request has no duration, or 0.0), ``nslots`` = slots allocated, the
+        allocated ranks' properties, and a nodelist.  The job's end time in
+        ``job_end_times`` is the same expiration.
+
+        Raises ``InsufficientResources`` if the request does not fit now,
+        ``InfeasibleRequest`` if it never can, ``ValueError`` if ``jobid``
+        already holds an allocation or the constraint is malformed.
+        """
+        if jobid in self._jobs:
+            raise ValueError(f"job {jobid} already has an allocation")
+        self._check_discrete(request)
+        allowed = self._topo.match(request.constraint)
+        if request.nnodes > 0:
+            selected, nslots = self._select_nodes(request, allowed)
+        else:
+            selected, nslots = self._select_slots(request, allowed)
+        return self._commit(jobid, request, now, selected, nslots)
+
+    def _select_nodes(self, request, allowed):
+        ncores = self._topo.ncores
+        slot_size = request.slot_size
+        gpu_per_slot = request.gpu_per_slot
+        slots_per_node = request.nslots // request.nnodes
+        need_cores = slots_per_node * slot_size
+        need_gpus = slots_per_node * gpu_per_slot
+        target = request.nnodes_max
+        exclusive = request.exclusive
+        if exclusive:
+            # A whole free node has free cores == its cores >= the smallest node.
+            walk = self._walk(self._topo.min_ncores, gpu_per_slot)
+        else:
+            walk = self._walk(max(need_cores, slot_size), max(need_gpus, gpu_per_slot))
+        free_cores, free_gpus = self._free_cores, self._free_gpus
+        selected = []
+        for pos, nfree_cores, _ in walk:
+            if allowed is not None and pos not in allowed:
+                continue
+            if exclusive:
+                if nfree_cores < ncores[pos]:
+                    continue
+                selected.append((pos, free_cores[pos], free_gpus[pos]))
+            else:
+                selected.append(
+                    (pos, _lowest(free_cores[pos], need_cores), _lowest(free_gpus[pos], need_gpus))
+                )
+            if target is not None and len(selected) >= target:
+                break
+        if len(selected) < request.nnodes:
+            self._check_feasibility(request)
+            raise InsufficientResources("insufficient resources")
+        return selected, slots_per_node * len(selected)
+
+    def _select_slots(self, request, allowed):
+        ncores = self._topo.ncores
+        slot_size = request.slot_size
+        gpu_per_slot = request.gpu_per_slot
+        target = request.nslots_max
+        exclusive = request.exclusive
+        min_cores = max(self._topo.min_ncores, slot_size) if exclusive else slot_size
+        free_cores, free_gpus = self._free_cores, self._free_gpus
+        selected = []
+        nslots = 0
+        for pos, nfree_cores, nfree_gpus in self._walk(min_cores, gpu_per_slot):
+            if allowed is not None and pos not in allowed:
+                continue
+            if exclusive and nfree_cores < ncores[pos]:
+                continue
+            take = nfree_cores // slot_size
+            if gpu_per_slot > 0:
+                take = min(take, nfree_gpus // gpu_per_slot)
+            if target is not None:
+                take = min(take, target - nslots)
+            if take > 0:
+                selected.append(
+                    (
+                        pos,
+                        _lowest(free_cores[pos], take * slot_size),
+                        _lowest(free_gpus[pos], take * gpu_per_slot),
+                    )
+                )
+                nslots += take
+            if target is not None and nslots >= target:
+                break
+        if nslots < request.nslots:
+            self._check_feasibility(request)
+            raise InsufficientResources("insufficient resources")
+        return selected, nslots
+
+    def _commit(self, jobid, request, now, selected, nslots):
+        topo = self._topo
+        free_cores, free_gpus = self._free_cores, self._free_gpus
+        nfree_cores, nfree_gpus = self._nfree_cores, self._nfree_gpus
+        selected.sort()
+        ranks = {}
+        for pos, cores, gpus in selected:
+            self._bucket_remove(pos)
+            free_cores[pos] ^= cores
+            free_gpus[pos] ^= gpus
+            nfree_cores[pos] -= cores.bit_count()
+            nfree_gpus[pos] -= gpus.bit_count()
+            self._bucket_add(pos)
+            rank = topo.rank[pos]
+            ranks[rank] = RankInfo(rank, topo.hostname[pos], _frozen(cores), _frozen(gpus))
+        properties = {}
+        if topo.properties:
+            for name, members in topo.properties.items():
+                common = members.intersection(ranks)
+                if common:
+                    properties[name] = common
+        if request.duration > 0.0:
+            end = now + request.duration
+        elif self.expiration > 0.0:
+            end = self.expiration
+        else:
+            end = 0.0
+        R = Rv1._make(ranks, float(now), end, nslots, properties, topo.scheduling, True)
+        self._jobs[jobid] = (R, tuple(selected))
+        self._end_times[jobid] = end
+        self.generation += 1
+        return R
+
+    def free(self, jobid):
+        """Return all of ``jobid``'s resources to the pool (unknown jobs: no-op)."""
+        job = self._jobs.pop(jobid, None)
+        if job is None:
+            return
+        del self._end_times[jobid]
+        up = self._up
+        for pos, cores, gpus in job[1]:
+            if up[pos]:
+                self._bucket_remove(pos)
+            self._free_cores[pos] |= cores
+            self._free_gpus[pos] |= gpus
+            self._nfree_cores[pos] += cores.bit_count()
+            self._nfree_gpus[pos] += gpus.bit_count()
+            if up[pos]:
+                self._bucket_add(pos)
+        self.generation += 1
+
+    # -- feasibility ----------------------------------------------------------------
+
+    @staticmethod
+    def _check_discrete(request):
+        if request.node_count is not None and request.node_count.values is not None:
+            raise InfeasibleRequest(_DISCRETE.format("node"))
+        if request.slot_count is not None and request.slot_count.values is not None:
+            raise InfeasibleRequest(_DISCRETE.format("slot"))
+
+    def check_feasibility(self, request):
+        """Raise ``InfeasibleRequest`` if ``request`` can never be satisfied.
+
+        Judged against every rank (up or down, free or not), as flux does.
+        """
+        self._check_discrete(request)
+        self._check_feasibility(request)
+
+    def _check_feasibility(self, request):
+        shapes = self._topo.shape_counts(request.constraint).items()
+        nnodes = request.nnodes
+        nslots = request.nslots
+        slot_size = request.slot_size
+        gpu_per_slot = request.gpu_per_slot
+        if request.exclusive:
+            need = max(nnodes, 1)
+            eligible = sum(
+                n
+                for (ncores, ngpus), n in shapes
+                if ncores >= slot_size and (gpu_per_slot == 0 or ngpus >= gpu_per_slot)
+            )
+            if eligible < need:
+                raise InfeasibleRequest(
+                    f"unsatisfiable request: need {need} exclusive node(s), only {eligible} eligible"
+                )
+            return
+        if nnodes > 0:
+            slots_per_node = nslots // nnodes
+            cores_per_node = slots_per_node * slot_size
+            gpus_per_node = slots_per_node * gpu_per_slot
+            eligible = sum(
+                n
+                for (ncores, ngpus), n in shapes
+                if ncores >= cores_per_node and ngpus >= gpus_per_node
+            )
+            if eligible < nnodes:
+                gpus = f" and {gpus_per_node} GPUs" if gpus_per_node else ""
+                raise InfeasibleRequest(
+                    f"unsatisfiable request: need {nnodes} node(s) with {cores_per_node} cores"
+                    f"{gpus} each, only {eligible} eligible"
+                )
+            return
+        # A slot must fit on one rank: count whole slots per rank.
+        slots = sum(n * (ncores // slot_size) for (ncores, _), n in shapes)
+        if slots < nslots:
+            total = sum(n * ncores for (ncores, _), n in shapes)
+            raise InfeasibleRequest(
+                f"unsatisfiable request: need {nslots} slot(s) of {slot_size} core(s), "
+                f"only {slots} such slot(s) available (total cores: {total})"
+            )
+        if gpu_per_slot > 0:
+            slots = sum(
+                n * min(ncores // slot_size, ngpus // gpu_per_slot)
+                for (ncores, ngpus), n in shapes
+            )
+            if slots < nslots:
+                total = sum(n * ngpus for (_, ngpus), n in shapes)
+                raise InfeasibleRequest(
+                    f"unsatisfiable request: need {nslots} slot(s) with {gpu_per_slot} GPU(s) "
+                    f"each, only {slots} available (total GPUs: {total})"
+                )
+
+    # -- availability ---------------------------------------------------------------
+
+    def mark_down(self, ranks):
+        """Stop allocating on ``ranks`` ("all", an idset string or ints).
+
+        Allocations already there stay until freed.
+        """
+        for pos in _ranks_arg(ranks, self._topo):
+            if self._up[pos]:
+                self._bucket_remove(pos)
+                self._up[pos] = False
+        self.generation += 1
+
+    def mark_up(self, ranks):
+        """Allocate on ``ranks`` again ("all", an idset string or ints)."""
+        for pos in _ranks_arg(ranks, self._topo):
+            if not self._up[pos]:
+                self._up[pos] = True
+                self._bucket_add(pos)
+        self.generation += 1
+
+    def is_up(self, rank):
+        """Whether ``rank`` is up (``KeyError`` if the pool has no such rank)."""
+        return self._up[self._topo.pos[rank]]
+
+    # -- jobs ----------------------------------------------------------------------
+
+    def allocated(self, jobid):
+        """The ``Rv1`` that ``alloc`` returned for ``jobid`` (``KeyError`` if none)."""
+        return self._jobs[jobid][0]
+
+    def job_end_times(self):
+        """``[(jobid, end time), ...]`` for every allocated job; 0.0 = no end."""
+        return list(self._end_times.items())
+
+    def update_expiration(self, jobid, expiration):
+        """Set the end time tracked for ``jobid`` (unknown jobs: no-op).
+
+        As in flux this is the pool's bookkeeping only; the job's R is not
+        changed.
+        """
+        if jobid in self._end_times:
+            self._end_times[jobid] = expiration
+            self.generation += 1
+
+    def copy(self):
+        """An independent copy, allocations included, for forward simulation."""
+        new = Pool.__new__(Pool)
+        new._topo = self._topo
+        new._free_cores = list(self._free_cores)
+        new._free_gpus = list(self._free_gpus)
+        new._nfree_cores = list(self._nfree_cores)
+        new._nfree_gpus = list(self._nfree_gpus)
+        new._up = list(self._up)
+        new._buckets = {key: list(bucket) for key, bucket in self._buckets.items()}
+        new._keys = list(self._keys)
+        new._jobs = dict(self._jobs)
+        new._end_times = dict(self._end_times)
+        new.expiration = self.expiration
+        new.generation = self.generation
+        return new
+
+    # -- counts ----------------------------------------------------------------------
+
+    @property
+    def nnodes(self):
+        """Number of ranks."""
+        return len(self._topo.rank)
+
+    @property
+    def ncores(self):
+        """Number of cores, free or not, up or down."""
+        return sum(self._topo.ncores)
+
+    @property
+    def ngpus(self):
+        """Number of GPUs, free or not, up or down."""
+        return sum(self._topo.ngpus)
+
+    @property
+    def nnodes_up(self):
+        """Number of up ranks."""
+        return sum(self._up)
+
+    @property
+    def ncores_free(self):
+        """Free cores on up ranks."""
+        return sum((key >> _SHIFT) * len(b) for key, b in self._buckets.items())
+
+    @property
+    def ngpus_free(self):
+        """Free GPUs on up ranks."""
+        return sum((key & _GPU_BITS) * len(b) for key, b in self._buckets.items())
+
+    def __repr__(self):
+        return (
+            f"<Pool {self.nnodes} ranks, {self.ncores_free}/{self.ncores} cores and "
+            f"{self.ngpus_free}/{self.ngpus} GPUs free, {len(self._jobs)} jobs>"
+        )
