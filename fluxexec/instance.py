@@ -160,7 +160,21 @@ class Launched(Instance):
 
 def serve(uri_file):
     """The initial program: publish the instance's URI, then wait to be stopped."""
-    import flux
+    try:
+        import flux
+    except ImportError:
+        # The interpreter is the executor's, not Flux's: ask Flux where its
+        # bindings are (under ``flux start`` the flux command is on PATH).
+        import subprocess
+
+        out = subprocess.run(
+            ["flux", "python", "-c", "import flux,os;print(os.path.dirname(os.path.dirname(flux.__file__)))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        sys.path.append(out.stdout.strip().splitlines()[-1])
+        import flux
 
     h = flux.Flux()
     h.event_subscribe(STOP_EVENT)
@@ -170,7 +184,7 @@ def serve(uri_file):
     with os.fdopen(fd, "w") as f:
         json.dump(info, f)
     os.replace(tmp, uri_file)
-    h.event_recv(STOP_EVENT)
+    h.event_recv()  # subscribed to STOP_EVENT only; a topic argument trips flux 0.88
 
 
 def main(argv=None):

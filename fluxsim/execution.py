@@ -17,6 +17,7 @@ SIGKILL after the kill timeout, as job-exec does.
 import errno
 import json
 import os
+import re
 import signal
 import subprocess
 
@@ -45,6 +46,7 @@ class _JobExec:
         "outputs",
         "wait_status",
         "layout",
+        "kill_signal",
     )
 
     def __init__(self, job, mock):
@@ -59,6 +61,7 @@ class _JobExec:
         self.outputs = []
         self.wait_status = 0
         self.layout = None
+        self.kill_signal = signal.SIGTERM
 
 
 def _test_conf(jobspec):
@@ -75,6 +78,29 @@ def _jobspec_duration(jobspec):
         return float(jobspec["attributes"]["system"].get("duration", 0.0))
     except (KeyError, TypeError, AttributeError, ValueError):
         return -1.0
+
+
+_MUSTACHE = re.compile(r"\{\{\s*([a-z_.0-9]+)\s*\}\}")
+
+
+def _expand_template(path, job):
+    """Expand the shell's mustache tags in an output path: {{id}}, {{id.dec}}, {{name}}..."""
+    jobid = JobID(job.id)
+
+    def tag(match):
+        key = match.group(1)
+        if key in ("id", "jobid"):
+            return jobid.f58
+        if key.startswith(("id.", "jobid.")):
+            try:
+                return jobid.encode(key.split(".", 1)[1])
+            except (ValueError, NotImplementedError):
+                return match.group(0)
+        if key == "name":
+            return job.name or ""
+        return match.group(0)
+
+    return _MUSTACHE.sub(tag, path)
 
 
 class Execution:
@@ -151,10 +177,11 @@ class Execution:
         ex = job.exec
         if ex is None or ex.killed or not job.active:
             return
+        # job-exec sends SIGALRM, not SIGTERM, when the time limit is reached
+        ex.kill_signal = signal.SIGALRM
         self.instance.jobmanager.raise_exception(
             job, "timeout", 0, "resource allocation expired", userid=self.instance.owner
         )
-        self._kill(job, signal.SIGALRM)
 
     def _mock_complete(self, job):
         self._complete(job, job.exec.wait_status)
@@ -247,7 +274,7 @@ class Execution:
             if path is None:
                 path = self.instance.output_path(job, stream)
             else:
-                path = shell.expand_output_template(path, job)
+                path = _expand_template(path, job)
             files.append(open(path, "ab"))
         return files[0], files[1]
 
@@ -313,7 +340,7 @@ class Execution:
         if not ex.started:
             self._exec_done(job)
             return
-        self._kill(job, signal.SIGTERM)
+        self._kill(job, ex.kill_signal)
 
     def signal(self, job, signum):
         """``flux job kill``: deliver ``signum`` to every task."""

@@ -71,6 +71,15 @@ class Flux:
             self._stop = True
             self._wakeup.notify_all()
 
+    # -- RPCs ---------------------------------------------------------------------------
+
+    def rpc(self, topic, payload=None, nodeid=0, flags=0):
+        """The few broker RPCs whose effect fluxsim models, with flux's errors:
+        ``job-manager.urgency``, ``resource.drain``, ``resource.undrain``."""
+        from fluxsim import rpc as _rpc
+
+        return _rpc.call(self, topic, payload or {})
+
     # -- small broker queries -----------------------------------------------------
 
     def attr_get(self, attr_name):

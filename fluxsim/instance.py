@@ -23,6 +23,7 @@ import contextlib
 import errno
 import itertools
 import json
+import logging
 import os
 import selectors
 import shutil
@@ -80,7 +81,7 @@ class Instance:
         self.jobmanager = JobManager(self)
         self.scheduler = make_scheduler(policy, self)
         self.execution = Execution(self)
-        self.waiters = []  # waitable jobs' waiters: (jobid or None, callback)
+        self.drained = {}  # rank -> drain reason
         self.running = True
         self._t0_wall = time.time()
         self._t0_mono = time.monotonic()
@@ -265,19 +266,18 @@ class Instance:
     # -- administration --------------------------------------------------------------
 
     def drain(self, ranks, reason=""):
-        """``flux resource drain``: stop scheduling new work on ``ranks``."""
-        with self.lock:
-            self._advance()
-            self.pool.mark_down(ranks)
-            self._flush()
+        """``flux resource drain RANKS REASON``: schedule nothing new on ``ranks``."""
+        from fluxsim.rpc import _drain
+
+        with self.operation():
+            _drain(self, {"targets": _idset_str(ranks), "reason": reason})
 
     def undrain(self, ranks):
-        """``flux resource undrain``: make ``ranks`` schedulable again."""
-        with self.lock:
-            self._advance()
-            self.pool.mark_up(ranks)
-            self.request_schedule()
-            self._flush()
+        """``flux resource undrain RANKS``: make ``ranks`` schedulable again."""
+        from fluxsim.rpc import _undrain
+
+        with self.operation():
+            _undrain(self, {"targets": _idset_str(ranks)})
 
     # -- files -------------------------------------------------------------------------
 
@@ -320,6 +320,17 @@ class Instance:
         self._wake()
 
     def _broker_loop(self):
+        try:
+            self._broker_serve()
+        except BaseException:
+            # an engine bug must not leave callers waiting forever
+            logging.getLogger(__name__).exception("fluxsim broker %s failed", self.uri)
+            with self.lock:
+                self.running = False
+                self.notify()
+            raise
+
+    def _broker_serve(self):
         while True:
             with self.lock:
                 if not self.running:
@@ -392,6 +403,12 @@ class Instance:
 
     def __repr__(self):
         return f"<fluxsim.Instance {self.uri} clock={self.clock} policy={self.policy}>"
+
+
+def _idset_str(ranks):
+    from fluxsim.resource import idset
+
+    return ranks if isinstance(ranks, str) else idset.encode(ranks)
 
 
 def start(

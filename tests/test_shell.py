@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fluxsim.resource.rv1 import Rv1
 from fluxsim.shell import (
     Rcalc,
     Taskmap,
@@ -24,7 +25,8 @@ from fluxsim.shell import (
     task_environment,
 )
 from fluxsim.shell.affinity import distribute_tasks, parse_cpuset_list
-from fluxsim.shell.environ import f58_decode, f58_encode, local_uri
+from fluxsim.shell.environ import local_uri
+from fluxsim.shell.mustache import render
 from fluxsim.shell.taskmap import remap
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -121,21 +123,40 @@ def test_rcalc_ties_follow_czmq_comb_sort():
     assert [ri.ntasks for ri in rc] == [0, 0, 1]
 
 
-def test_rcalc_accepts_rv1_like_object():
-    class Entry:
-        def __init__(self, rank, hostname, cores, gpus):
-            self.rank, self.hostname = rank, hostname
-            self.cores, self.gpus = frozenset(cores), frozenset(gpus)
+@pytest.mark.parametrize(
+    "ntasks, taskmap",
+    [
+        (3, [[0, 3, 1, 1]]),
+        (4, [[0, 2, 1, 1], [2, 1, 2, 1]]),  # the comb sort's pick: rank 2, not 1
+        (5, [[0, 1, 1, 1], [1, 2, 2, 1]]),
+        (6, [[0, 1, 1, 1], [1, 1, 2, 1], [2, 1, 3, 1]]),  # oversubscribed
+        (7, [[0, 1, 1, 1], [1, 2, 3, 1]]),
+    ],
+)
+def test_slots_without_nodes_on_uneven_ranks(ntasks, taskmap):
+    # 5 one-core slots on ranks with 1, 2 and 2 cores; R as sched-simple
+    # wrote it and taskmaps as flux-core 0.88's shells produced them.
+    R = R_lite(("0", "0"), ("1-2", "0-1"), nslots=5)
+    js = jobspec_v1(None, 5)
+    js["tasks"][0]["count"] = {"total": ntasks}
+    assert shell_info(R, js).taskmap.encode(wrapped=False) == taskmap
 
-    class R:
-        ranks = {1: Entry(1, "n1", {0, 1, 2}, {0}), 0: Entry(0, "n0", {0, 1}, set())}
 
-    rc = Rcalc(R())
-    rc.distribute(5)
-    assert [(ri.rank, ri.hostname, ri.ntasks, ri.cores, ri.gpus) for ri in rc] == [
-        (0, "n0", 2, "0-1", ""),
-        (1, "n1", 3, "0-2", "0"),
-    ]
+def test_a_rank_without_tasks_fails_the_job():
+    R = R_lite(("0", "0"), ("1-2", "0-1"), nslots=5)
+    js = jobspec_v1(None, 5)
+    js["tasks"][0]["count"] = {"total": 2}
+    message = "taskmap: failed to process rank=0: Invalid argument"
+    with pytest.raises(ValueError, match=message):
+        shell_info(R, js)
+
+
+def test_rcalc_reads_the_project_rv1_and_nodelist_hostnames():
+    R = Rv1.from_shape(2, 4, gpus_per_node=2)
+    expected = [(0, "node0", "0-3", "0-1"), (1, "node1", "0-3", "0-1")]
+    for source in (R, R.to_dict()):
+        got = [(ri.rank, ri.hostname, ri.cores, ri.gpus) for ri in Rcalc(source)]
+        assert got == expected
 
 
 @given(
@@ -143,7 +164,7 @@ def test_rcalc_accepts_rv1_like_object():
     st.integers(min_value=1, max_value=64),
 )
 def test_rcalc_distribute_places_every_task(ncores, ntasks):
-    R = R_lite(*((str(rank), f"0-{n - 1}" if n > 1 else "0") for rank, n in enumerate(ncores)))
+    R = R_lite(*((str(r), f"0-{n - 1}" if n > 1 else "0") for r, n in enumerate(ncores)))
     rc = Rcalc(R)
     if ntasks > sum(ncores):
         with pytest.raises(OSError):
@@ -212,7 +233,7 @@ def test_taskmap_option(option, expected):
         ("cyclic:foo", "invalid cyclic stride: foo"),
         ("manual:[]", "mapping is unknown"),
         ("manual:{}", "version"),
-        ("manual:[[1,3,4,1]]", "got 4 nodes, expected 4|got 12 total tasks"),
+        ("manual:[[1,3,4,1]]", "got 12 total tasks, expected 16"),
         ("manual:[[1,3,4,1],[0,1,3,1]]", "got 15 total tasks, expected 16"),
         ("foo", "failed to map tasks with scheme=foo"),
         # 0.88 quirk: a stride above a node's task count over-assigns it
@@ -222,6 +243,12 @@ def test_taskmap_option(option, expected):
 def test_taskmap_option_errors(option, message):
     with pytest.raises(ValueError, match=message):
         remap(Taskmap.block([4] * 4), option)
+
+
+def test_cyclic_stride_above_tasks_per_node_fails_like_flux():
+    # real flux 0.88: flux run -N2 -n2 --taskmap=cyclic:2 fails with this
+    with pytest.raises(ValueError, match="invalid taskmap: got 4 total tasks, expected 2"):
+        remap(Taskmap.block([1, 1]), "cyclic:2")
 
 
 def test_manual_taskmap_can_move_tasks_between_nodes():
@@ -261,6 +288,12 @@ def test_uneven_v1_split_trims_the_spare_slot():
     ]
     assert info.ranks[1].ncores == 2
     assert info.taskmap.encode(wrapped=False) == [[0, 1, 2, 1], [1, 1, 1, 1]]
+
+
+def test_trim_with_nslots_in_R():
+    # sched-simple 0.88 records nslots in R; the shell then takes slots from R
+    info = shell_info(R_lite(("0-1", "0-1"), nslots=4), jobspec_v1(2, 3))
+    assert [(r.ntasks, r.cores) for r in info.ranks] == [(2, "0-1"), (1, "0")]
 
 
 def test_exclusive_nodes_are_not_trimmed():
@@ -348,17 +381,7 @@ def test_cuda_visible_devices(gpus, ntasks, option, expected):
 # --- environment (flux-environment(7), flux-run(1)) ---
 
 JOBID = 6731191091817518
-JOBID_F58 = "ƒuZZybuNNy"
-
-
-@pytest.mark.parametrize(
-    "number, text",
-    [(0, "ƒ1"), (1, "ƒ2"), (57, "ƒz"), (3364, "ƒ211"), (JOBID, JOBID_F58)],
-)
-def test_f58(number, text):
-    assert f58_encode(number) == text
-    assert f58_decode(text) == number
-    assert f58_decode("f" + text[1:]) == number
+JOBID_F58 = "ƒuZZybuNNy"  # flux-core's libutil/test/fluid.c vector
 
 
 @pytest.fixture
@@ -384,11 +407,26 @@ def test_task_environment_job_variables(two_node_job):
     assert env["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID"
 
 
+def test_default_environment_variables(two_node_job):
+    # the variables flux-core 0.88 adds to an empty job environment, as seen
+    # with `flux run --env=-* -N2 -n3 env` (less PMI_FD, see fluxsim.shell.environ)
+    env = task_environment({}, JOBID, two_node_job, 0, rundir="/r",
+                           pmi_library_path="/p/lib/flux/libpmi.so")
+    assert set(env) == {
+        "CUDA_DEVICE_ORDER", "CUDA_VISIBLE_DEVICES", "FLUX_JOB_ID", "FLUX_JOB_ID_PATH",
+        "FLUX_JOB_NNODES", "FLUX_JOB_SIZE", "FLUX_JOB_TMPDIR", "FLUX_KVS_NAMESPACE",
+        "FLUX_PMI_LIBRARY_PATH", "FLUX_TASK_LOCAL_ID", "FLUX_TASK_RANK",
+        "FLUX_TERMINUS_SESSION", "FLUX_URI", "LD_LIBRARY_PATH",
+        "OMPI_MCA_btl_vader_backing_directory", "PMI_RANK", "PMI_SIZE",
+    }
+    assert env["FLUX_TERMINUS_SESSION"] == "0"
+
+
 @pytest.mark.parametrize("taskid, local_id", [(0, 0), (3, 3), (4, 0), (7, 3)])
 def test_block_task_ranks_and_local_ids(two_node_job, taskid, local_id):
     env = task_environment({}, JOBID, two_node_job, taskid, rundir="/r")
     assert env["FLUX_TASK_LOCAL_ID"] == str(local_id)
-    assert env["FLUX_URI"] == local_uri("/r", taskid // 4)
+    assert env["FLUX_URI"] == local_uri("local:///r", taskid // 4)
 
 
 def test_shell_overrides_and_removes_inherited_variables(two_node_job):
@@ -454,16 +492,9 @@ def test_force_ascii_f58_and_nested_jobid_path():
 
 
 def test_hostname_is_corrected_only_when_present():
-    class Entry:
-        def __init__(self, rank):
-            self.rank, self.hostname = rank, f"node{rank}"
-            self.cores, self.gpus = frozenset({0}), frozenset()
-
-    class R:
-        ranks = {0: Entry(0)}
-
-    info = shell_info(R(), ntasks=1)
-    assert task_environment({"HOSTNAME": "login"}, 1, info, 0, rundir="/r")["HOSTNAME"] == "node0"
+    info = shell_info(R_lite(("0-1", "0"), nodelist=["node[0-1]"]), ntasks=2)
+    env = task_environment({"HOSTNAME": "login"}, 1, info, 1, rundir="/r")
+    assert env["HOSTNAME"] == "node1"
     assert "HOSTNAME" not in task_environment({}, 1, info, 0, rundir="/r")
 
 
@@ -475,3 +506,46 @@ def test_openmpi_backing_directory_unless_mpi_none():
     assert "OMPI_MCA_btl_vader_backing_directory" not in task_environment(
         {}, 1, info, 0, rundir="/r"
     )
+
+
+def test_flux_uri_on_a_fluxsim_instance_uri(two_node_job):
+    env = task_environment({}, JOBID, two_node_job, 7, rundir="/r", uri="sim://i0")
+    assert env["FLUX_URI"] == "sim://i0/local-1"
+
+
+def test_env_expand_renders_per_shell_and_per_task():
+    js = jobspec_v1(2, 4, options={"env-expand": {
+        "OUT": "{{tmpdir}}/{{node.id}}",
+        "TASK": "{{id.dec}}.{{taskid}}",
+    }})
+    info = shell_info(R_lite(("0-1", "0-1")), js)
+    env = task_environment({}, JOBID_F58, info, 3, rundir="/r")
+    assert env["OUT"] == f"/r/jobtmp-1-{JOBID_F58}/1"
+    assert env["TASK"] == f"{JOBID}.3"
+
+
+# --- mustache templates (output paths, env-expand) ---
+
+
+@pytest.mark.parametrize(
+    "template, expected",
+    [
+        ("flux-{{id}}.out", f"flux-{JOBID_F58}.out"),
+        ("{{jobid.dec}}", str(JOBID)),
+        ("{{id.dothex}}", "0017.e9fb.8df1.6c2e"),
+        ("{{name}}-{{nnodes}}-{{size}}-{{ntasks}}", "true-2-8-8"),
+        ("{{node.id}} {{node.cores}} {{node.taskids}}", "0 0-3 0-3"),
+        ("{{task.id}}", "{{task.id}}"),  # no current task: left as written
+        ("{{id.bogus}} {{idx}} {{nope}}", "{{id.bogus}} {{idx}} {{nope}}"),
+        ("a{{id", "a{{id"),
+    ],
+)
+def test_mustache_render(two_node_job, template, expected):
+    assert render(template, two_node_job, JOBID_F58) == expected
+
+
+def test_mustache_job_name_from_jobspec():
+    js = jobspec_v1(None, 1)
+    js["attributes"]["system"]["job"] = {"name": "myjob"}
+    info = shell_info(R_lite(("0", "0")), js)
+    assert render("{{name}}", info, 1) == "myjob"

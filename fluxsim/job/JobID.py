@@ -65,6 +65,19 @@ class _EncodingNotSupported(NotImplementedError, ValueError):
     """
 
 
+class InvalidArguments(ValueError):
+    """An argument of the wrong type, worded like flux's C-call wrapper error."""
+
+    def __init__(self, name, signature, arguments):
+        super().__init__(
+            "\nInvalid arguments passed to wrapped C function:\n"
+            f"Name: {name}\n"
+            f"C signature: {signature}\n"
+            f"Arguments: {arguments}\n"
+            "          "
+        )
+
+
 def _oserror(errnum):
     """An OSError worded like flux's wrapper of a failing C call."""
     return OSError(errnum, f"{errno.errorcode[errnum]}: {os.strerror(errnum)}")
@@ -79,17 +92,18 @@ def id_parse(jobid_str):
     Raises:
         OSError: EINVAL if ``jobid_str`` is not a valid job ID, ERANGE if
             a decimal or hex number exceeds 64 bits.
-        ValueError: ``jobid_str`` is neither a string, bytes nor None.
+        InvalidArguments (a ValueError): ``jobid_str`` is not a str or bytes.
     """
-    if jobid_str is None:
+    if jobid_str is None or _is_char_list(jobid_str):
+        # flux hands these to C as a NULL or unterminated char array
         raise _oserror(errno.EINVAL)
     if isinstance(jobid_str, bytes):
         jobid_str = jobid_str.decode("utf-8", errors="surrogateescape")
     elif not isinstance(jobid_str, str):
-        raise ValueError(
-            "\nInvalid arguments passed to wrapped C function:\n"
-            "Name: flux_job_id_parse\n"
-            f"Arguments: ({jobid_str!r},)\n"
+        raise InvalidArguments(
+            "id_parse",
+            "int(*)(char *, uint64_t *)",
+            f"({jobid_str!r}, <cdata 'uint64_t[1]' owning 8 bytes>)",
         )
     if jobid_str == "":
         raise _oserror(errno.EINVAL)
@@ -97,6 +111,13 @@ def id_parse(jobid_str):
     if text.startswith("job."):
         text = text[4:]
     return _fluid_parse(text)
+
+
+def _is_char_list(value):
+    """True for a list or tuple of 1-byte bytes (what cffi takes as char[])."""
+    return isinstance(value, (list, tuple)) and all(
+        isinstance(item, bytes) and len(item) == 1 for item in value
+    )
 
 
 def _fluid_parse(text):
@@ -271,11 +292,13 @@ def id_encode(jobid, encoding="f58"):
         raise OverflowError("int too big to convert")
     if encoding is None:
         encoding = "dec"
+    elif isinstance(encoding, bytes):
+        encoding = encoding.decode("utf-8", errors="surrogateescape")
     elif not isinstance(encoding, str):
-        raise ValueError(
-            "\nInvalid arguments passed to wrapped C function:\n"
-            "Name: flux_job_id_encode\n"
-            f"Arguments: ({jobid!r}, {encoding!r})\n"
+        raise InvalidArguments(
+            "id_encode",
+            "int(*)(uint64_t, char *, char *, size_t)",
+            f"({jobid!r}, {encoding!r}, <cdata 'char[]' owning 128 bytes>, 128)",
         )
     name = encoding.lower()
     if name in _UNSUPPORTED_ENCODINGS:

@@ -19,9 +19,9 @@ accept, and ``JobspecV1.from_command`` builds the usual one::
 
 This mirrors ``flux.job.Jobspec`` from flux-core 0.88 in behaviour, return
 values and exception types and messages, so code written against
-``flux.job`` runs unchanged.  Differences: constraint hostlists are not
-checked against an enclosing instance (there is none when fluxsim
-validates), and the ``from_submit``/``from_alloc``/``from_batch``/
+``flux.job`` runs unchanged.  Differences: the hostlists in a constraint
+are type-checked but not decoded (flux also checks them against the
+enclosing instance, which fluxsim validation runs outside of), and the ``from_submit``/``from_alloc``/``from_batch``/
 ``apply_options`` family (the ``flux submit`` command-line option layer) is
 not provided.
 
@@ -100,12 +100,20 @@ def _validate_property_query(name):
 
 
 def _validate_hosts(hosts):
-    """Accept a constraint hostlist.
+    """Check a constraint hostlist argument as far as fluxsim can.
 
-    flux checks the hosts against the enclosing instance's hostlist and
-    skips the check when there is none; fluxsim validates jobspecs outside
-    any instance, so it always skips.
+    flux decodes it (RFC 29), then checks the hosts against the enclosing
+    instance, skipping that when there is none.  fluxsim validates outside
+    any instance and has no hostlist decoder, so only the argument types
+    are checked, with flux's messages.
     """
+    if isinstance(hosts, str):
+        return
+    if not isinstance(hosts, abc.Iterable):
+        raise TypeError(f"Hostlist(): expected string or Iterable, got {type(hosts)}")
+    for host in hosts:
+        if not isinstance(host, str):
+            raise TypeError(f"Hostlist(): expected string or Iterable, got {type(host)}")
 
 
 def _validate_constraint_op(operator, args):
@@ -137,12 +145,23 @@ def _validate_constraint(constraints):
         _validate_constraint_op(operator, args)
 
 
-def _decode_idset(text):
-    """Decode an RFC 22 idset, raising ValueError worded as flux.idset does."""
+def _decode_idset(arg):
+    """Decode an RFC 22 idset as ``flux.idset.decode`` does.
+
+    Like flux, an int or an iterable of ints is taken as the set it names.
+    """
+    if isinstance(arg, abc.Iterable) and not isinstance(arg, str):
+        arg = ",".join(str(i) for i in sorted(arg))
+    elif isinstance(arg, int):
+        arg = str(arg)
+    if not isinstance(arg, str):
+        # flux's own error path fails building its message; this is the
+        # TypeError that actually reaches callers
+        raise TypeError('can only concatenate str (not "type") to str')
     try:
-        return idset.decode(text)
+        return idset.decode(arg)
     except ValueError:
-        raise ValueError(f"IDset(): Invalid argument: {text}") from None
+        raise ValueError(f"IDset(): Invalid argument: {arg}") from None
 
 
 def validate_jobspec(jobspec, require_version=None):

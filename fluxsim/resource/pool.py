@@ -59,6 +59,8 @@ _GPU_BITS = (1 << _SHIFT) - 1
 _CONSTRAINT_OPS = ("properties", "hostlist", "ranks", "and", "or", "not")
 
 _frozen_cache = {}
+# RankInfo(...) runs NamedTuple's Python-level __new__; this is the C one.
+_rank_info = tuple.__new__
 
 
 def _frozen(mask):
@@ -85,6 +87,53 @@ def _lowest(mask, k):
         taken |= low
         mask ^= low
     return taken
+
+
+class _Bucket:
+    """The up positions with one amount free: a sorted list with front slack.
+
+    Allocation takes the lowest positions and frees often return them, so
+    the front is where the traffic is: removing the first position only
+    advances ``start``, and a position below all others reuses the slot
+    before it.  Both are O(1) instead of moving the whole list.
+    """
+
+    __slots__ = ("items", "start")
+
+    def __init__(self, items):
+        self.items = items
+        self.start = 0
+
+    def __len__(self):
+        return len(self.items) - self.start
+
+    def __iter__(self):
+        items = self.items
+        for i in range(self.start, len(items)):
+            yield items[i]
+
+    def add(self, pos):
+        items, start = self.items, self.start
+        if pos > items[-1]:
+            items.append(pos)
+        elif start and pos < items[start]:
+            self.start = start - 1
+            items[start - 1] = pos
+        else:
+            insort(items, pos, start)
+
+    def remove(self, pos):
+        items, start = self.items, self.start
+        if items[start] == pos:
+            start += 1
+            if start > 64 and start > len(items) // 2:
+                del items[:start]
+                start = 0
+            self.start = start
+        elif items[-1] == pos:
+            items.pop()
+        else:
+            del items[bisect_left(items, pos, start)]
 
 
 class _Topology:
@@ -273,8 +322,10 @@ class Pool:
         self._nfree_cores = list(topo.ncores)
         self._nfree_gpus = list(topo.ngpus)
         self._up = [True] * len(topo.rank)
-        self._buckets = {}  # (free cores << _SHIFT | free gpus) -> sorted positions
-        self._keys = []  # sorted keys of the non-empty buckets
+        # (free cores << _SHIFT | free gpus) -> the up positions with that
+        # much free, and the sorted keys of the non-empty buckets.
+        self._buckets = {}
+        self._keys = []
         for pos in range(len(topo.rank)):
             self._bucket_add(pos)
         self._jobs = {}  # jobid -> (R, ((pos, core mask, gpu mask), ...))
@@ -287,40 +338,43 @@ class Pool:
     def _key(self, pos):
         return (self._nfree_cores[pos] << _SHIFT) | self._nfree_gpus[pos]
 
-    def _bucket_add(self, pos):
-        key = self._key(pos)
+    def _bucket_add(self, pos, key=None):
+        if key is None:
+            key = self._key(pos)
         bucket = self._buckets.get(key)
         if bucket is None:
-            self._buckets[key] = [pos]
+            self._buckets[key] = _Bucket([pos])
             insort(self._keys, key)
         else:
-            insort(bucket, pos)
+            bucket.add(pos)
 
-    def _bucket_remove(self, pos):
-        key = self._key(pos)
+    def _bucket_remove(self, pos, key=None):
+        if key is None:
+            key = self._key(pos)
         bucket = self._buckets[key]
         if len(bucket) == 1:
             del self._buckets[key]
             del self._keys[bisect_left(self._keys, key)]
         else:
-            del bucket[bisect_left(bucket, pos)]
+            bucket.remove(pos)
+
+    def _bucket_move(self, pos, old, new):
+        if old != new:
+            self._bucket_remove(pos, old)
+            self._bucket_add(pos, new)
 
     def _walk(self, min_cores, min_gpus):
-        """Up ranks with at least this much free, in flux's worst-fit order.
+        """Bucket keys to visit for ranks with at least this much free.
 
-        Yields ``(pos, free cores, free gpus)``: most free cores first, then
-        most free GPUs, then lowest rank.
+        Visiting the keys in this order, and each bucket's ranks in order,
+        is flux's worst-fit order: most free cores first, then most free
+        GPUs, then lowest rank.
         """
-        buckets = self._buckets
         for key in reversed(self._keys):
-            free_cores = key >> _SHIFT
-            if free_cores < min_cores:
+            if key >> _SHIFT < min_cores:
                 return
-            free_gpus = key & _GPU_BITS
-            if free_gpus < min_gpus:
-                continue
-            for pos in buckets[key]:
-                yield pos, free_cores, free_gpus
+            if key & _GPU_BITS >= min_gpus:
+                yield key
 
     # -- allocation ----------------------------------------------------------------
 
@@ -340,7 +394,8 @@ class Pool:
         if jobid in self._jobs:
             raise ValueError(f"job {jobid} already has an allocation")
         self._check_discrete(request)
-        allowed = self._topo.match(request.constraint)
+        constraint = request.constraint
+        allowed = self._topo.match(constraint) if constraint is not None else None
         if request.nnodes > 0:
             selected, nslots = self._select_nodes(request, allowed)
         else:
@@ -351,32 +406,43 @@ class Pool:
         ncores = self._topo.ncores
         slot_size = request.slot_size
         gpu_per_slot = request.gpu_per_slot
-        slots_per_node = request.nslots // request.nnodes
+        nnodes = request.node_count.min
+        slots_per_node = request.slot_count.min
         need_cores = slots_per_node * slot_size
         need_gpus = slots_per_node * gpu_per_slot
-        target = request.nnodes_max
+        target = request.node_count.max
         exclusive = request.exclusive
         if exclusive:
             # A whole free node has free cores == its cores >= the smallest node.
-            walk = self._walk(self._topo.min_ncores, gpu_per_slot)
+            keys = self._walk(self._topo.min_ncores, gpu_per_slot)
         else:
-            walk = self._walk(max(need_cores, slot_size), max(need_gpus, gpu_per_slot))
+            keys = self._walk(max(need_cores, slot_size), max(need_gpus, gpu_per_slot))
         free_cores, free_gpus = self._free_cores, self._free_gpus
+        buckets = self._buckets
         selected = []
-        for pos, nfree_cores, _ in walk:
-            if allowed is not None and pos not in allowed:
-                continue
-            if exclusive:
-                if nfree_cores < ncores[pos]:
+        for key in keys:
+            nfree_cores = key >> _SHIFT
+            for pos in buckets[key]:
+                if allowed is not None and pos not in allowed:
                     continue
-                selected.append((pos, free_cores[pos], free_gpus[pos]))
+                if exclusive:
+                    if nfree_cores < ncores[pos]:
+                        continue
+                    selected.append((pos, free_cores[pos], free_gpus[pos]))
+                else:
+                    selected.append(
+                        (
+                            pos,
+                            _lowest(free_cores[pos], need_cores),
+                            _lowest(free_gpus[pos], need_gpus),
+                        )
+                    )
+                if len(selected) == target:
+                    break
             else:
-                selected.append(
-                    (pos, _lowest(free_cores[pos], need_cores), _lowest(free_gpus[pos], need_gpus))
-                )
-            if target is not None and len(selected) >= target:
-                break
-        if len(selected) < request.nnodes:
+                continue
+            break
+        if len(selected) < nnodes:
             self._check_feasibility(request)
             raise InsufficientResources("insufficient resources")
         return selected, slots_per_node * len(selected)
@@ -385,34 +451,39 @@ class Pool:
         ncores = self._topo.ncores
         slot_size = request.slot_size
         gpu_per_slot = request.gpu_per_slot
-        target = request.nslots_max
+        target = request.slot_count.max
         exclusive = request.exclusive
         min_cores = max(self._topo.min_ncores, slot_size) if exclusive else slot_size
         free_cores, free_gpus = self._free_cores, self._free_gpus
+        buckets = self._buckets
         selected = []
         nslots = 0
-        for pos, nfree_cores, nfree_gpus in self._walk(min_cores, gpu_per_slot):
-            if allowed is not None and pos not in allowed:
-                continue
-            if exclusive and nfree_cores < ncores[pos]:
-                continue
-            take = nfree_cores // slot_size
+        for key in self._walk(min_cores, gpu_per_slot):
+            nfree_cores = key >> _SHIFT
+            fit = nfree_cores // slot_size
             if gpu_per_slot > 0:
-                take = min(take, nfree_gpus // gpu_per_slot)
-            if target is not None:
-                take = min(take, target - nslots)
-            if take > 0:
-                selected.append(
-                    (
-                        pos,
-                        _lowest(free_cores[pos], take * slot_size),
-                        _lowest(free_gpus[pos], take * gpu_per_slot),
+                fit = min(fit, (key & _GPU_BITS) // gpu_per_slot)
+            for pos in buckets[key]:
+                if allowed is not None and pos not in allowed:
+                    continue
+                if exclusive and nfree_cores < ncores[pos]:
+                    continue
+                take = fit if target is None else min(fit, target - nslots)
+                if take > 0:
+                    selected.append(
+                        (
+                            pos,
+                            _lowest(free_cores[pos], take * slot_size),
+                            _lowest(free_gpus[pos], take * gpu_per_slot),
+                        )
                     )
-                )
-                nslots += take
-            if target is not None and nslots >= target:
-                break
-        if nslots < request.nslots:
+                    nslots += take
+                if nslots == target:
+                    break
+            else:
+                continue
+            break
+        if nslots < request.slot_count.min:
             self._check_feasibility(request)
             raise InsufficientResources("insufficient resources")
         return selected, nslots
@@ -421,17 +492,19 @@ class Pool:
         topo = self._topo
         free_cores, free_gpus = self._free_cores, self._free_gpus
         nfree_cores, nfree_gpus = self._nfree_cores, self._nfree_gpus
+        move = self._bucket_move
+        rank_of, hostname = topo.rank, topo.hostname
         selected.sort()
         ranks = {}
         for pos, cores, gpus in selected:
-            self._bucket_remove(pos)
+            old = (nfree_cores[pos] << _SHIFT) | nfree_gpus[pos]
             free_cores[pos] ^= cores
             free_gpus[pos] ^= gpus
             nfree_cores[pos] -= cores.bit_count()
             nfree_gpus[pos] -= gpus.bit_count()
-            self._bucket_add(pos)
-            rank = topo.rank[pos]
-            ranks[rank] = RankInfo(rank, topo.hostname[pos], _frozen(cores), _frozen(gpus))
+            move(pos, old, (nfree_cores[pos] << _SHIFT) | nfree_gpus[pos])
+            rank = rank_of[pos]
+            ranks[rank] = _rank_info(RankInfo, (rank, hostname[pos], _frozen(cores), _frozen(gpus)))
         properties = {}
         if topo.properties:
             for name, members in topo.properties.items():
@@ -457,15 +530,17 @@ class Pool:
             return
         del self._end_times[jobid]
         up = self._up
+        free_cores, free_gpus = self._free_cores, self._free_gpus
+        nfree_cores, nfree_gpus = self._nfree_cores, self._nfree_gpus
+        move = self._bucket_move
         for pos, cores, gpus in job[1]:
+            old = (nfree_cores[pos] << _SHIFT) | nfree_gpus[pos]
+            free_cores[pos] |= cores
+            free_gpus[pos] |= gpus
+            nfree_cores[pos] += cores.bit_count()
+            nfree_gpus[pos] += gpus.bit_count()
             if up[pos]:
-                self._bucket_remove(pos)
-            self._free_cores[pos] |= cores
-            self._free_gpus[pos] |= gpus
-            self._nfree_cores[pos] += cores.bit_count()
-            self._nfree_gpus[pos] += gpus.bit_count()
-            if up[pos]:
-                self._bucket_add(pos)
+                move(pos, old, (nfree_cores[pos] << _SHIFT) | nfree_gpus[pos])
         self.generation += 1
 
     # -- feasibility ----------------------------------------------------------------
@@ -593,7 +668,7 @@ class Pool:
         new._nfree_cores = list(self._nfree_cores)
         new._nfree_gpus = list(self._nfree_gpus)
         new._up = list(self._up)
-        new._buckets = {key: list(bucket) for key, bucket in self._buckets.items()}
+        new._buckets = {key: _Bucket(list(b)) for key, b in self._buckets.items()}
         new._keys = list(self._keys)
         new._jobs = dict(self._jobs)
         new._end_times = dict(self._end_times)

@@ -218,7 +218,8 @@ class Rv1:
         ``{hosts, cores, gpus, properties}`` entries.  As librlist's
         ``rlist_from_config``, ranks are given to hosts in order of first
         appearance, a host listed again gains the entry's cores, GPUs and
-        properties, and errors carry librlist's messages.  A ``[resource]``
+        properties (ids it already has are an error), and errors carry
+        librlist's messages.  A ``[resource]``
         table with only ``path`` reads R from that file.
         """
         if isinstance(config, Mapping) and "resource" in config:
@@ -387,13 +388,18 @@ def _config_entry(hosts, index, entry):
                 raise ValueError(f"config[{index}]: invalid idset {key}='{entry[key]}'") from None
     for prop in props or ():
         if not isinstance(prop, str) or any(c in _INVALID_PROPERTY_CHARS for c in prop):
-            raise ValueError(f"config[{index}]: invalid property {json.dumps(prop)}")
+            # librlist quotes the JSON encoding, so strings come out as ""a^b"".
+            raise ValueError(f'config[{index}]: invalid property "{json.dumps(prop)}"')
     for name in names:
         if name not in hosts:
             hosts[name] = [len(hosts), set(), set(), []]
         node = hosts[name]
-        node[1].update(ids.get("cores", ()))
-        node[2].update(ids.get("gpus", ()))
+        cores, gpus = ids.get("cores", ()), ids.get("gpus", ())
+        if not node[1].isdisjoint(cores) or not node[2].isdisjoint(gpus):
+            # librlist refuses to add an id a host already has (EEXIST).
+            raise ValueError("Unable to add rnode: File exists")
+        node[1].update(cores)
+        node[2].update(gpus)
         for prop in props or ():
             if prop not in node[3]:
                 node[3].append(prop)

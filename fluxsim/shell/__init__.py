@@ -13,6 +13,7 @@ shell.  One module per concept, named after flux-core's src/shell files:
 - ``info``: the whole plan (``shell_info`` -> ``ShellInfo`` of ``ShellRank``)
 - ``affinity``, ``gpubind``: per-task cores and GPUs (reported, never applied)
 - ``environ``: each task's environment (``task_environment``)
+- ``mustache``: ``{{id}}``-style templates in output paths and env-expand
 
 >>> R = {"version": 1, "execution": {"R_lite": [
 ...     {"rank": "0-1", "children": {"core": "0-3", "gpu": "0-1"}}]}}
@@ -25,7 +26,7 @@ shell.  One module per concept, named after flux-core's src/shell files:
 """
 
 from .affinity import cpu_affinity
-from .environ import local_uri, shell_environment, task_environment
+from .environ import job_tmpdir, local_uri, shell_environment, task_environment
 from .gpubind import cuda_visible_devices, gpu_affinity
 from .info import ShellInfo, ShellRank, shell_info
 from .jobspec import ShellJobspec
@@ -43,6 +44,7 @@ __all__ = [
     "cuda_visible_devices",
     "format_rcalc",
     "gpu_affinity",
+    "job_tmpdir",
     "local_uri",
     "shell_environment",
     "shell_info",

@@ -19,7 +19,8 @@ option, then trim the spare slot of an uneven jobspec v1 split (flux-core
 
 import dataclasses
 
-from . import _idset
+from fluxsim.resource import idset
+
 from .jobspec import ShellJobspec
 from .rcalc import Rcalc
 from .taskmap import Taskmap, remap
@@ -56,7 +57,7 @@ class ShellRank:
             "name": self.hostname,
             "broker_rank": self.rank,
             "ntasks": self.ntasks,
-            "taskids": _idset.encode(self.taskids),
+            "taskids": idset.encode(self.taskids),
             "resources": {"ncores": self.ncores, "cores": self.cores, "gpus": self.gpus},
         }
 
@@ -75,6 +76,10 @@ class ShellInfo:
     total_ntasks: int
     options: dict
     jobspec: ShellJobspec | None = None
+    #: global task id -> (index in ranks, local id), for ``task()``
+    _tasks: dict = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def size(self):
@@ -90,10 +95,12 @@ class ShellInfo:
 
     def task(self, taskid):
         """``(ShellRank, local id)`` of global task ``taskid`` (``KeyError``)."""
-        for r in self.ranks:
-            if taskid in r.taskids:
-                return r, r.taskids.index(taskid)
-        raise KeyError(taskid)
+        if not self._tasks:
+            for i, r in enumerate(self.ranks):
+                for local_id, t in enumerate(r.taskids):
+                    self._tasks[t] = (i, local_id)
+        i, local_id = self._tasks[taskid]
+        return self.ranks[i], local_id
 
 
 def _wants_adjust(js, total_ntasks):

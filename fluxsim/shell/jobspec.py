@@ -95,7 +95,8 @@ class ShellJobspec:
 
     ``node_count`` and ``slots_per_node`` are -1 when the jobspec did not ask
     for nodes.  ``per_resource`` is "node"/"core" when the ``per-resource``
-    shell option is set, else ``None``.
+    shell option is set, else ``None``.  ``name`` is
+    ``attributes.system.job.name`` when set.
     """
 
     version: int
@@ -112,6 +113,7 @@ class ShellJobspec:
     options: dict
     per_resource: str | None = None
     per_resource_count: int = 0
+    name: str | None = None
 
     @classmethod
     def parse(cls, jobspec, rcalc):
@@ -201,4 +203,5 @@ class ShellJobspec:
             options=dict(options),
             per_resource=per_resource,
             per_resource_count=per_resource_count,
+            name=(system.get("job") or {}).get("name"),
         )

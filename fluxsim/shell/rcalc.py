@@ -25,7 +25,7 @@ import json
 import os
 from collections.abc import Mapping
 
-from . import _idset
+from fluxsim.resource import hostlist, idset
 
 __all__ = ["Rcalc", "RcalcRankInfo", "format_rcalc"]
 
@@ -93,7 +93,7 @@ def _comb_sort(items, compare):
     """Sort ``items`` in place exactly as czmq's ``zlist_sort()`` does.
 
     ``compare(a, b) > 0`` swaps a and b.  The sort is not stable, and which of
-    several equal ranks gets a task first depends on it, hence the copy.
+    several equal ranks gets a task first depends on it, hence this copy of czmq's.
     """
     gap = len(items)
     swapped = False
@@ -118,7 +118,7 @@ def _nodes_from_dict(R):
         version = R["version"]
         execution = R["execution"]
         R_lite = execution["R_lite"]
-        nslots = execution.get("nslots", 0)
+        nslots = execution.get("nslots") or 0
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"invalid R: missing {exc}") from None
     if version != 1:
@@ -136,11 +136,26 @@ def _nodes_from_dict(R):
         gpus = children.get("gpu")
         if not isinstance(ranks, str) or not isinstance(cores, str):
             raise ValueError("invalid R_lite entry: rank and core must be strings")
-        core_ids = _idset.decode(cores)
-        gpu_ids = _idset.decode(gpus or "")
-        for rank in _idset.decode(ranks):
+        core_ids = idset.decode(cores)
+        gpu_ids = idset.decode(gpus or "")
+        for rank in idset.decode(ranks):
             nodes.append(_Node(rank, None, cores, gpus or "", core_ids, gpu_ids))
+    hosts = _hostnames(execution.get("nodelist"))
+    if len(hosts) == len(nodes):
+        # nodelist names the ranks in rank order, as the shell's hostlist does
+        for node, host in zip(sorted(nodes, key=lambda n: n.rank), hosts):
+            node.hostname = host
     return nodes, nslots
+
+
+def _hostnames(nodelist):
+    if not isinstance(nodelist, list):
+        return []
+    hosts = []
+    for entry in nodelist:
+        if isinstance(entry, str):
+            hosts.extend(hostlist.decode(entry))
+    return hosts
 
 
 def _nodes_from_ranks(R):
@@ -154,8 +169,8 @@ def _nodes_from_ranks(R):
             _Node(
                 rank,
                 getattr(info, "hostname", None),
-                _idset.encode(core_ids),
-                _idset.encode(gpu_ids),
+                idset.encode(core_ids),
+                idset.encode(gpu_ids),
                 core_ids,
                 gpu_ids,
             )
@@ -301,10 +316,10 @@ class Rcalc:
             need_gpus = node.ntasks * gpus_per_task
             if node.ncores > need_cores:
                 node.core_ids = node.core_ids[:need_cores]
-                node.adjusted_cores = _idset.encode(node.core_ids)
+                node.adjusted_cores = idset.encode(node.core_ids)
             if node.ngpus > need_gpus:
                 node.gpu_ids = node.gpu_ids[:need_gpus]
-                node.adjusted_gpus = _idset.encode(node.gpu_ids)
+                node.adjusted_gpus = idset.encode(node.gpu_ids)
 
     # --- lookup ---
 

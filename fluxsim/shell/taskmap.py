@@ -20,7 +20,7 @@ prints the way ``flux job taskmap`` and the ``shell.start`` event show it.
 
 import json
 
-from . import _idset
+from fluxsim.resource import idset
 
 __all__ = ["Taskmap", "remap"]
 
@@ -168,8 +168,10 @@ class Taskmap:
 
     def encode_raw(self, ranges=True):
         """Task ids of each node, ``;``-separated (``flux job taskmap --to=raw``)."""
+        if ranges:
+            return ";".join(idset.encode(self.taskids(n)) for n in range(self.nnodes))
         return ";".join(
-            _idset.encode(self.taskids(n), ranges) for n in range(self.nnodes)
+            ",".join(str(i) for i in self.taskids(n)) for n in range(self.nnodes)
         )
 
     # --- queries ---

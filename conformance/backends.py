@@ -1,0 +1,204 @@
+"""The two lanes: fluxsim in this process, or a real ``flux start``.
+
+Both give an *instance* object with ``job`` (the ``flux.job``-like module),
+``handle``, ``settle(ready)``, ``advance(seconds)``, ``reset(jobids,
+drained)`` and ``close()``.  The real lane keeps one ``flux start`` per
+resource shape for the life of a pytest(-xdist) worker, each with its own
+private config directory and its own broker sockets, so workers share
+nothing.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+from conformance.session import poll_until
+
+__all__ = [
+    "SimInstance",
+    "RealFlux",
+    "RealInstance",
+    "find_flux",
+    "parse_eventlog",
+    "resource_toml",
+    "shape_key",
+]
+
+
+class _Event:
+    __slots__ = ("name", "context", "timestamp")
+
+    def __init__(self, entry):
+        self.name = entry["name"]
+        self.context = entry.get("context", {})
+        self.timestamp = entry["timestamp"]
+
+
+def parse_eventlog(text):
+    """RFC 18 eventlog text (one JSON object a line) -> events with name/context."""
+    return [_Event(json.loads(line)) for line in text.splitlines() if line.strip()]
+
+
+def shape_key(shape):
+    """A hashable resource shape (nnodes, cores_per_node, gpus_per_node)."""
+    return (
+        int(shape.get("nnodes", 1)),
+        int(shape.get("cores_per_node", 1)),
+        int(shape.get("gpus_per_node", 0)),
+    )
+
+
+def _hosts(nnodes):
+    return f"node[0-{nnodes - 1}]" if nnodes > 1 else "node0"
+
+
+def _ids(n):
+    return f"0-{n - 1}" if n > 1 else "0"
+
+
+def resource_toml(shape):
+    """``[[resource.config]]`` for ``shape``, as ``flux start -c DIR`` reads it."""
+    nnodes, cores, gpus = shape_key(shape)
+    lines = [
+        "[resource]",
+        "noverify = true",
+        "[[resource.config]]",
+        f'hosts = "{_hosts(nnodes)}"',
+        f'cores = "{_ids(cores)}"',
+    ]
+    if gpus:
+        lines.append(f'gpus = "{_ids(gpus)}"')
+    return "\n".join(lines) + "\n"
+
+
+class SimInstance:
+    """A fluxsim instance for one case (virtual clock unless it runs commands)."""
+
+    def __init__(self, shape, clock="virtual"):
+        import fluxsim
+        import fluxsim.job
+
+        try:
+            import tomllib
+        except ImportError:  # Python 3.10
+            import tomli as tomllib
+        config = tomllib.loads(resource_toml(shape))
+        self.instance = fluxsim.start(config=config, clock=clock)
+        self.job = fluxsim.job
+        self.handle = fluxsim.Flux(self.instance.uri)
+        self.clock = clock
+
+    def settle(self, ready):
+        if self.clock == "virtual":
+            # let zero-length timers fire, as a real broker's do within ms
+            self.instance.run(until=self.instance.now + 0.01)
+        else:
+            poll_until(ready, quiet=0.02, interval=0.005)
+
+    def advance(self, seconds):
+        if self.clock == "virtual":
+            self.instance.run(until=self.instance.now + seconds)
+        else:
+            time.sleep(seconds)
+
+    def reset(self, jobids, drained):
+        self.close()
+
+    def close(self):
+        self.instance.shutdown()
+
+
+def find_flux():
+    """The ``flux`` command on PATH, or None."""
+    return shutil.which("flux")
+
+
+class RealFlux:
+    """One ``flux start --test-size=N`` with fake resources, for one shape."""
+
+    def __init__(self, shape, flux=None):
+        self.flux = flux or find_flux()
+        if self.flux is None:
+            raise RuntimeError("no flux command on PATH")
+        nnodes, _cores, _gpus = shape_key(shape)
+        self.dir = tempfile.mkdtemp(prefix="conformance-flux-")
+        os.chmod(self.dir, 0o700)
+        confdir = os.path.join(self.dir, "conf")
+        os.mkdir(confdir)
+        with open(os.path.join(confdir, "resource.toml"), "w") as f:
+            f.write(resource_toml(shape))
+        urifile = os.path.join(self.dir, "uri")
+        self.proc = subprocess.Popen(
+            [
+                self.flux,
+                "start",
+                f"--test-size={nnodes}",
+                f"--test-hosts={_hosts(nnodes)}",
+                "-c",
+                confdir,
+                "sh",
+                "-c",
+                f'echo "$FLUX_URI" > {urifile}.tmp && mv {urifile}.tmp {urifile} && read _',
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.dir, "broker.log"), "wb"),
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while not os.path.exists(urifile):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                log = open(os.path.join(self.dir, "broker.log")).read()
+                self.close()
+                raise RuntimeError(f"flux start failed:\n{log}")
+            time.sleep(0.05)
+        self.uri = open(urifile).read().strip()
+        from fluxexec.backends import load
+
+        backend = load("flux", flux_path=self.flux)
+        self.job = backend.job
+        self.handle = backend.Flux(self.uri)
+
+    def close(self):
+        """End the instance: its initial program exits when stdin closes."""
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class RealInstance:
+    """A case's view of a shared :class:`RealFlux`."""
+
+    def __init__(self, flux):
+        self.flux = flux
+        self.job = flux.job
+        self.handle = flux.handle
+
+    def settle(self, ready):
+        poll_until(ready, quiet=0.15)
+
+    def advance(self, seconds):
+        time.sleep(seconds)
+
+    def reset(self, jobids, drained):
+        """Leave the instance as the next case expects it: no jobs, nothing drained."""
+        for jobid in jobids:
+            try:
+                self.job.cancel(self.handle, jobid)
+            except OSError:
+                pass  # already inactive
+        for ranks in drained:
+            self.handle.rpc("resource.undrain", {"targets": ranks}, nodeid=0).get()
+        for jobid in jobids:
+            self.job.result(self.handle, jobid)
+
+    def close(self):
+        pass

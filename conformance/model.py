@@ -1,0 +1,238 @@
+"""Cases and outcomes: the data the conformance suite is made of.
+
+A case file (``cases/*.yaml``) gives a resource shape and a list of cases; a
+case is a sequence of steps, each an operation on a Flux instance::
+
+    shape: {nnodes: 4, cores_per_node: 4, gpus_per_node: 2}
+    cases:
+      - name: two-jobs-fill-a-node
+        steps:
+          - submit: {job: a, num_tasks: 4}
+          - submit: {job: b, num_tasks: 1, cores_per_task: 2}
+          - cancel: {job: a}
+
+Operations: ``submit`` (resource request keys of ``JobspecV1.from_command``:
+num_tasks, cores_per_task, gpus_per_task, num_nodes, exclusive; plus
+duration, urgency, run_duration / wait_status / mock_exception for mock
+execution, ``env: true`` to run a real command that reports each task's
+environment, or ``jobspec`` for a raw RFC 14 jobspec), ``cancel``, ``drain``,
+``undrain``, ``urgency`` and ``wait`` (seconds of instance time).
+
+After every step the suite observes every job (:func:`observe_job`); the
+observations of a whole case are its *outcome*.  Expected outcomes are golden
+files (``golden/NAME.json``) recorded from real Flux by
+``python -m conformance record``; a case may instead carry ``expect`` with a
+``not_recorded`` reason.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import yaml
+
+__all__ = [
+    "CASES_DIR",
+    "GOLDEN_DIR",
+    "Case",
+    "load_cases",
+    "load_golden",
+    "golden_path",
+    "observe_job",
+    "diff_outcomes",
+]
+
+CASES_DIR = Path(__file__).resolve().parent / "cases"
+GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+
+OPERATIONS = ("submit", "cancel", "drain", "undrain", "urgency", "wait")
+SUBMIT_KEYS = {
+    "job",
+    "num_tasks",
+    "cores_per_task",
+    "gpus_per_task",
+    "num_nodes",
+    "exclusive",
+    "duration",
+    "urgency",
+    "run_duration",
+    "wait_status",
+    "mock_exception",
+    "env",
+    "jobspec",
+}
+#: a mock job runs this long unless the case says otherwise: "until canceled"
+DEFAULT_RUN_DURATION = "1h"
+
+
+class Case:
+    """One conformance case: a name, a resource shape and its steps."""
+
+    __slots__ = ("file", "name", "shape", "steps", "expect", "not_recorded", "clock")
+
+    def __init__(self, file, name, shape, steps, expect=None, not_recorded=None):
+        self.file = file
+        self.name = name
+        self.shape = shape
+        self.steps = steps
+        self.expect = expect
+        self.not_recorded = not_recorded
+        self.clock = "real" if any(
+            "submit" in s and s["submit"].get("env") for s in steps
+        ) else "virtual"
+
+    @property
+    def id(self):
+        """``file::name``, unique across the suite."""
+        return f"{self.file}::{self.name}"
+
+    @property
+    def has_env(self):
+        """True if some job runs a real command (so a real clock is needed)."""
+        return self.clock == "real"
+
+    def __repr__(self):
+        return f"Case({self.id})"
+
+
+def _check_step(where, step):
+    if not isinstance(step, dict) or len(step) != 1:
+        raise ValueError(f"{where}: a step is a mapping with one operation, got {step!r}")
+    (op, args), = step.items()
+    if op not in OPERATIONS:
+        raise ValueError(f"{where}: unknown operation {op!r}; valid: {', '.join(OPERATIONS)}")
+    if op == "submit":
+        unknown = set(args) - SUBMIT_KEYS
+        if unknown:
+            raise ValueError(
+                f"{where}: unknown submit key(s) {sorted(unknown)}; valid: {sorted(SUBMIT_KEYS)}"
+            )
+        if "job" not in args:
+            raise ValueError(f"{where}: submit needs a job label")
+
+
+def load_cases(directory=CASES_DIR):
+    """Every case of every ``*.yaml`` file in ``directory``, in file order."""
+    cases = []
+    for path in sorted(Path(directory).glob("*.yaml")):
+        data = yaml.safe_load(path.read_text())
+        shape = data.get("shape", {})
+        seen = set()
+        for entry in data["cases"]:
+            name = entry["name"]
+            if name in seen:
+                raise ValueError(f"{path.name}: duplicate case name {name!r}")
+            seen.add(name)
+            for i, step in enumerate(entry["steps"]):
+                _check_step(f"{path.name}::{name} step {i}", step)
+            cases.append(
+                Case(
+                    path.stem,
+                    name,
+                    {**shape, **entry.get("shape", {})},
+                    entry["steps"],
+                    entry.get("expect"),
+                    entry.get("not_recorded"),
+                )
+            )
+    return cases
+
+
+def golden_path(file):
+    """Where the golden outcomes of case file ``file`` live."""
+    return GOLDEN_DIR / f"{file}.json"
+
+
+def load_golden(file):
+    """The golden document of a case file, or None if never recorded."""
+    path = golden_path(file)
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())
+
+
+def observe_job(events, R, tasks=None):
+    """What the suite compares for one job: state, allocation, events, result.
+
+    ``events`` is the job's main eventlog (EventLogEvent list), ``R`` its
+    decoded R (or None), ``tasks`` the per-task environment records of an
+    ``env`` job.  Timestamps are left out: they never match across runs.
+    """
+    names = [e.name for e in events]
+    obs = {"events": names}
+    if names and names[-1] == "clean":
+        obs["state"] = "inactive"
+    elif "start" in names:
+        obs["state"] = "running"
+    else:
+        obs["state"] = "pending"
+    if R is not None:
+        execution = R["execution"]
+        obs["R_lite"] = execution["R_lite"]
+        obs["nslots"] = execution.get("nslots")
+        obs["nodelist"] = execution.get("nodelist")
+        expiration = execution.get("expiration", 0.0) or 0.0
+        start = execution.get("starttime", 0.0) or 0.0
+        obs["duration"] = round(expiration - start, 3) if expiration else 0.0
+    for e in events:
+        if e.name == "exception" and "exception" not in obs:
+            obs["exception"] = {
+                "type": e.context["type"],
+                "severity": e.context["severity"],
+                "note": e.context["note"],
+            }
+        if e.name == "finish":
+            obs["waitstatus"] = e.context["status"]
+    if tasks is not None:
+        obs["tasks"] = tasks
+    return obs
+
+
+def _fmt(value):
+    return json.dumps(value, sort_keys=True)
+
+
+def diff_outcomes(expected, observed):
+    """Side-by-side text of where two outcomes differ (empty when equal)."""
+    lines = []
+    for i in range(max(len(expected), len(observed))):
+        exp = expected[i] if i < len(expected) else {}
+        obs = observed[i] if i < len(observed) else {}
+        for job in sorted(set(exp) | set(obs)):
+            ej, oj = exp.get(job), obs.get(job)
+            if ej == oj:
+                continue
+            lines.append(f"step {i} job {job}:")
+            if ej is None or oj is None:
+                lines.append(f"  expected: {_fmt(ej)}")
+                lines.append(f"  observed: {_fmt(oj)}")
+                continue
+            for key in sorted(set(ej) | set(oj)):
+                if ej.get(key) == oj.get(key):
+                    continue
+                if key == "tasks":
+                    lines.extend(_diff_tasks(ej.get(key) or [], oj.get(key) or []))
+                    continue
+                lines.append(f"  {key + ':':14} expected {_fmt(ej.get(key))}")
+                lines.append(f"  {'':14} observed {_fmt(oj.get(key))}")
+    return "\n".join(lines)
+
+
+def _diff_tasks(expected, observed):
+    lines = ["  tasks (expected | observed):"]
+    for i in range(max(len(expected), len(observed))):
+        e = expected[i] if i < len(expected) else None
+        o = observed[i] if i < len(observed) else None
+        mark = "  " if e == o else "!="
+        lines.append(f"   {mark} {_fmt(e)} | {_fmt(o)}")
+    return lines
+
+
+def flux_version_of(golden):
+    """The flux-core version a golden file was recorded with."""
+    return (golden or {}).get("flux_version", "unknown")
+
+
+def env_flag(name):
+    """True if environment variable ``name`` is set to a true-ish value."""
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
