@@ -114,6 +114,11 @@ def run(backend, n, skip_parsl=False):
                 launch = f"{sys.executable} {manager} {{protocol}} {{hostname}} {{port}} {uri}"
                 ex = ParslFlux(label="parsl", working_dir=wd, flux_path=sys.executable, launch_cmd=launch)
             else:
+                # Its manager runs under the executor's Python, which must import flux.
+                import flux
+
+                flux_pkgs = os.path.dirname(os.path.dirname(flux.__file__))
+                os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [flux_pkgs, os.environ.get("PYTHONPATH")]))
                 # No "flux start": its manager reports the instance it runs in, this one.
                 ex = ParslFlux(label="parsl", working_dir=wd, launch_cmd="{python} {manager} {protocol} {hostname} {port}")
             results["parsl"] = n / bench_parsl_apps(ex, n, workdir)

@@ -307,6 +307,7 @@ class FluxExecutor(ParslExecutor, RepresentationMixin):
         super().start()
         self._started = True
         self._make_working_dir()
+        self._compile_runner()
         self._backend = backends.load(self.backend, self.flux_path)
         uri = os.environ.get("FLUX_URI")
         if self._backend.name == "sim":
@@ -334,6 +335,19 @@ class FluxExecutor(ParslExecutor, RepresentationMixin):
         except OSError:
             return False
         return True
+
+    @staticmethod
+    def _compile_runner():
+        """Make sure the runner's bytecode is cached: each task loads it."""
+        import importlib.util
+        import py_compile
+
+        try:
+            cached = importlib.util.cache_from_source(RUNNER)
+            if not os.path.exists(cached) or os.path.getmtime(cached) < os.path.getmtime(RUNNER):
+                py_compile.compile(RUNNER, cfile=cached, doraise=True)
+        except (OSError, py_compile.PyCompileError, NotImplementedError):
+            logger.debug("Executor could not cache the runner's bytecode", exc_info=True)
 
     def _make_working_dir(self):
         if self.working_dir is None:
@@ -479,7 +493,7 @@ class FluxExecutor(ParslExecutor, RepresentationMixin):
                 f.write(payload)
             task.jobspec = resources.jobspec(
                 self._backend.job,
-                [sys.executable, RUNNER, paths[0], paths[1]],
+                runner.command(sys.executable, paths[0], paths[1], RUNNER),
                 request,
                 name=name,
                 stdout=paths[2],

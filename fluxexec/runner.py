@@ -1,17 +1,24 @@
 """The worker side: run one Parsl app as the tasks of one Flux job.
 
-Every task of the job runs ``python runner.py TASKFILE RESULTFILE``.  It reads
+Every task of the job runs this module's :func:`run` on TASKFILE RESULTFILE
+(see :func:`command`).  It reads
 the app (function, args, kwargs) that the executor wrote to TASKFILE with
 Parsl's serializer, calls it, and rank 0 (``FLUX_TASK_RANK``) writes the
 return value or the exception to RESULTFILE, atomically.  The other ranks
 print their exceptions to stderr and exit 0: rank 0 speaks for the app.
 
-This module is run as a script by file path, once per task, so what it
-imports is paid once per task: it uses only modules the interpreter has
+This module is loaded by file path, once per task, so what it imports is
+paid once per task: it uses only modules the interpreter has
 already loaded at start-up, plus the C ``_pickle``.  ``dill`` is imported
-only when a payload refers to it (a function defined in ``__main__`` or a
-closure), ``traceback`` only when there is an exception to report, and Parsl
-never -- unless the app's own payload needs it.
+only when a payload refers to it (a closure, say), ``traceback`` only when
+there is an exception to report, and Parsl never -- unless the app's own
+payload needs it.
+
+The interpreter is even started with ``python -S``: ``site`` (site-packages, ``.pth``
+files, ``sitecustomize``) can cost more than everything else a no-op task
+does.  :class:`LazySite` runs ``site.main()`` on the first import that
+nothing else can satisfy, so an app that needs a site-packages module gets
+it, exactly as without ``-S``.
 
 The task file is one header line, ``fluxexec-1 MODE``, then Parsl's packed
 buffers (``pack_apply_message``).  MODE is:
@@ -40,6 +47,35 @@ MAGIC = b"fluxexec-1"
 
 # Parsl's serializer identifiers (parsl.serialize.concretes) of dill payloads.
 _DILL_HEADERS = (b"02", b"C2")
+
+
+class LazySite:
+    """Last finder on ``sys.meta_path``: sets up ``site`` when an import needs it.
+
+    On the first import no other finder resolves, it removes itself, runs
+    ``site.main()`` (which ``python -S`` skipped) and asks the finders again.
+    """
+
+    @classmethod
+    def install(cls):
+        if sys.flags.no_site and cls not in sys.meta_path:
+            sys.meta_path.append(cls)
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if cls not in sys.meta_path:
+            return None
+        sys.meta_path.remove(cls)
+        import site
+
+        site.main()
+        for finder in sys.meta_path:
+            find_spec = getattr(finder, "find_spec", None)
+            if find_spec is not None:
+                spec = find_spec(name, path, target)
+                if spec is not None:
+                    return spec
+        return None
 
 
 class _Unpickler(_pickle.Unpickler):
@@ -212,6 +248,27 @@ def run_bash(func, args, kwargs, outfile, rank):
     os.execv("/bin/bash", ["/bin/bash", "-c", command])
 
 
+# Loads this file from its cached bytecode (a script given by path is
+# compiled anew each time), in a namespace of its own: the task's __main__ is
+# the bare ``-c`` module, so functions pickled with __main__ globals find
+# nothing of the runner's there.
+_BOOTSTRAP = (
+    "import sys,importlib.machinery as m;p=sys.argv.pop(1);g={'__name__':'fluxexec_runner','__file__':p};"
+    "exec(m.SourceFileLoader('fluxexec_runner',p).get_code('fluxexec_runner'),g);sys.exit(g['run']())"
+)
+
+
+def command(python, taskfile, resultfile, path=None):
+    """The argv that runs a task file on a Flux task: ``python -S -c BOOTSTRAP ...``."""
+    return [python, "-S", "-c", _BOOTSTRAP, path or os.path.abspath(__file__), taskfile, resultfile]
+
+
+def run():
+    """Entry point on a Flux task: ``sys.argv`` is ``[-c, TASKFILE, RESULTFILE]``."""
+    LazySite.install()
+    return main(sys.argv)
+
+
 def main(argv=None):
     """Run the app in ``argv[1]`` on this task; rank 0 writes ``argv[2]``."""
     argv = sys.argv if argv is None else argv
@@ -253,4 +310,4 @@ if __name__ == "__main__":
     # package's modules (errors, resources ...) cannot shadow the app's imports.
     if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
         del sys.path[0]
-    sys.exit(main())
+    sys.exit(run())

@@ -17,7 +17,7 @@ SIGKILL after the kill timeout, as job-exec does.
 import errno
 import json
 import os
-import re
+import shutil
 import signal
 import subprocess
 
@@ -80,29 +80,6 @@ def _jobspec_duration(jobspec):
         return -1.0
 
 
-_MUSTACHE = re.compile(r"\{\{\s*([a-z_.0-9]+)\s*\}\}")
-
-
-def _expand_template(path, job):
-    """Expand the shell's mustache tags in an output path: {{id}}, {{id.dec}}, {{name}}..."""
-    jobid = JobID(job.id)
-
-    def tag(match):
-        key = match.group(1)
-        if key in ("id", "jobid"):
-            return jobid.f58
-        if key.startswith(("id.", "jobid.")):
-            try:
-                return jobid.encode(key.split(".", 1)[1])
-            except (ValueError, NotImplementedError):
-                return match.group(0)
-        if key == "name":
-            return job.name or ""
-        return match.group(0)
-
-    return _MUSTACHE.sub(tag, path)
-
-
 class Execution:
     """Starts, kills and reaps jobs for one instance."""
 
@@ -118,7 +95,6 @@ class Execution:
         ex = job.exec = _JobExec(job, mock)
         manager = self.instance.jobmanager
         self._post_exec(job, "init")
-        self._post_exec(job, "starting")
         if mock:
             conf = test or {}
             duration = _jobspec_duration(job.jobspec)
@@ -133,12 +109,14 @@ class Execution:
             if test is None and run_duration <= 0:
                 run_duration = -1.0  # virtual clock, no duration: finish at once
             if mock_exception == "init":
+                # not started: the exception ends exec at once (kill_on_exception)
                 manager.raise_exception(
                     job, "exec", 0, "mock initialization exception generated",
                     userid=self.instance.owner,
                 )
-                self._exec_done(job)
                 return
+            self._post_exec(job, "starting")
+            self._post_exec(job, "recoverable")
             if run_duration < 0:
                 run_duration = 1e-5
             ex.started = True
@@ -192,6 +170,7 @@ class Execution:
         inst = self.instance
         manager = inst.jobmanager
         ex = job.exec
+        self._post_exec(job, "starting")
         try:
             info = ex.layout = shell.shell_info(job.R.to_dict(), job.jobspec)
         except (ValueError, OSError) as exc:
@@ -213,7 +192,9 @@ class Execution:
                 "size": info.size,
             },
         )
-        stdout, stderr = self._output_files(job)
+        stdout, stderr = self._output_files(job, info)
+        for rank in info.ranks:
+            os.makedirs(shell.job_tmpdir(inst.rundir, rank.nodeid, f58), mode=0o700, exist_ok=True)
         ex.started = True
         self._start_expiration(job)
         failed = None
@@ -259,7 +240,7 @@ class Execution:
         if not ex.procs:
             self._shells_exited(job, ex.exception_status)
 
-    def _output_files(self, job):
+    def _output_files(self, job, info):
         """Open the jobspec's stdout/stderr files, or the instance's per-job log."""
         opts = job.jobspec.get("attributes", {}).get("system", {}).get("shell", {})
         output = (opts.get("options") or {}).get("output") or {}
@@ -274,7 +255,7 @@ class Execution:
             if path is None:
                 path = self.instance.output_path(job, stream)
             else:
-                path = _expand_template(path, job)
+                path = shell.mustache.render(path, info, job.id)
             files.append(open(path, "ab"))
         return files[0], files[1]
 
@@ -321,6 +302,12 @@ class Execution:
         if ex is None or not job.active or job.waitstatus is not None:
             return
         ex.timer_token += 1
+        if ex.layout is not None:
+            f58 = JobID(job.id).f58
+            for rank in ex.layout.ranks:
+                shutil.rmtree(
+                    shell.job_tmpdir(self.instance.rundir, rank.nodeid, f58), ignore_errors=True
+                )
         self._post_exec(job, "complete", {"status": status})
         self._post_exec(job, "done")
         self.instance.jobmanager.finished(job, status)

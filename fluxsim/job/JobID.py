@@ -37,6 +37,7 @@ jobid")``.
 import errno
 import locale
 import os
+import string
 
 __all__ = ["id_parse", "id_encode", "JobID"]
 
@@ -143,24 +144,22 @@ def _fluid_parse(text):
 
 
 def _integer_decode(text):
-    """Decode decimal, or hex with a 0x prefix, as C strtoull() reads them."""
-    base, digits_allowed = (16, "0123456789abcdefABCDEF") if text.startswith("0x") else (10, "0123456789")
-    pos = 0
-    if text[:1] == "+":
-        pos = 1
-    if base == 16:
-        pos = 2
-    end = pos
-    while end < len(text) and text[end] in digits_allowed:
-        end += 1
-    if end == pos:
-        # No digits: strtoull converts nothing ("0x" alone reads as "0",
-        # leaving "x"), so the rest must be whitespace.
-        rest = text[1:] if base == 16 else text
-        value = 0
+    """Decode decimal, or hex after ``0x``, as C strtoull() reads them."""
+    if text.startswith("0x"):
+        base, digits, start = 16, string.hexdigits, 2
     else:
-        rest = text[end:]
-        value = int(text[pos:end], base)
+        base, digits, start = 10, string.digits, 1 if text.startswith("+") else 0
+    end = start
+    while end < len(text) and text[end] in digits:
+        end += 1
+    if end > start:
+        value, rest = int(text[start:end], base), text[end:]
+    elif base == 16:
+        # strtoull reads a bare "0x" as the number 0 followed by "x..."
+        value, rest = 0, text[1:]
+    else:
+        # nothing converted: strtoull points back at the start
+        value, rest = 0, text
     # strtoull() reports overflow before the caller looks at what follows
     if value > _UINT64_MAX:
         raise _oserror(errno.ERANGE)
@@ -204,7 +203,7 @@ def _scan_hex_field(text, pos, width):
         pos += 2
         prefixed = True
     start = pos
-    while pos < min(limit, len(text)) and text[pos] in "0123456789abcdefABCDEF":
+    while pos < min(limit, len(text)) and text[pos] in string.hexdigits:
         pos += 1
     if pos == start and not prefixed:
         raise _oserror(errno.EINVAL)
@@ -284,6 +283,7 @@ def id_encode(jobid, encoding="f58"):
         OSError: EPROTO for an unknown encoding.
         NotImplementedError: ``words`` or ``emoji``.
         OverflowError: ``jobid`` is negative or wider than 64 bits.
+        InvalidArguments (a ValueError): ``encoding`` is not a str or bytes.
     """
     jobid = int(jobid)
     if jobid < 0:

@@ -10,9 +10,10 @@ accept, and ``JobspecV1.from_command`` builds the usual one::
 
     >>> js = JobspecV1.from_command(["hostname"], num_tasks=4, num_nodes=2,
     ...                             environment={})
-    >>> js.resources
-    [{'type': 'node', 'count': 2, 'with': [{'type': 'slot', 'count': 2, \
-'with': [{'type': 'core', 'count': 1}], 'label': 'task'}]}]
+    >>> [(vertex["type"], total) for _, vertex, total in js.resource_walk()]
+    [('node', 2), ('slot', 4), ('core', 4)]
+    >>> js.tasks[0]["count"]
+    {'per_slot': 1}
     >>> js.duration = "1h"
     >>> js.getattr("system.duration")
     3600.0
@@ -21,9 +22,9 @@ This mirrors ``flux.job.Jobspec`` from flux-core 0.88 in behaviour, return
 values and exception types and messages, so code written against
 ``flux.job`` runs unchanged.  Differences: the hostlists in a constraint
 are type-checked but not decoded (flux also checks them against the
-enclosing instance, which fluxsim validation runs outside of), and the ``from_submit``/``from_alloc``/``from_batch``/
-``apply_options`` family (the ``flux submit`` command-line option layer) is
-not provided.
+enclosing instance, which fluxsim validation runs outside of), and the
+``from_submit``/``from_alloc``/``from_batch``/``apply_options`` family
+(the ``flux submit`` command-line option layer) is not provided.
 
 ``jobspec1_check`` is an addition: the stricter structural rules of
 flux-core's C library (``flux_jobspec1_check``), which reject some jobspecs

@@ -32,7 +32,7 @@ Free cores and GPUs are int bitmasks (bit i = id i).
 import json
 from bisect import bisect_left, insort
 
-from fluxsim.resource import hostlist, idset
+from fluxsim.resource import idset
 from fluxsim.resource.rv1 import RankInfo, Rv1
 
 __all__ = ["InfeasibleRequest", "InsufficientResources", "Pool"]
@@ -55,8 +55,6 @@ _DISCRETE = (
 # that int order is (free cores, free GPUs) order.
 _SHIFT = 24
 _GPU_BITS = (1 << _SHIFT) - 1
-
-_CONSTRAINT_OPS = ("properties", "hostlist", "ranks", "and", "or", "not")
 
 _frozen_cache = {}
 # RankInfo(...) runs NamedTuple's Python-level __new__; this is the C one.
@@ -89,53 +87,6 @@ def _lowest(mask, k):
     return taken
 
 
-class _Bucket:
-    """The up positions with one amount free: a sorted list with front slack.
-
-    Allocation takes the lowest positions and frees often return them, so
-    the front is where the traffic is: removing the first position only
-    advances ``start``, and a position below all others reuses the slot
-    before it.  Both are O(1) instead of moving the whole list.
-    """
-
-    __slots__ = ("items", "start")
-
-    def __init__(self, items):
-        self.items = items
-        self.start = 0
-
-    def __len__(self):
-        return len(self.items) - self.start
-
-    def __iter__(self):
-        items = self.items
-        for i in range(self.start, len(items)):
-            yield items[i]
-
-    def add(self, pos):
-        items, start = self.items, self.start
-        if pos > items[-1]:
-            items.append(pos)
-        elif start and pos < items[start]:
-            self.start = start - 1
-            items[start - 1] = pos
-        else:
-            insort(items, pos, start)
-
-    def remove(self, pos):
-        items, start = self.items, self.start
-        if items[start] == pos:
-            start += 1
-            if start > 64 and start > len(items) // 2:
-                del items[:start]
-                start = 0
-            self.start = start
-        elif items[-1] == pos:
-            items.pop()
-        else:
-            del items[bisect_left(items, pos, start)]
-
-
 class _Topology:
     """What copies of a pool share: the ranks and their constant properties."""
 
@@ -148,6 +99,7 @@ class _Topology:
         "cores",
         "gpus",
         "min_ncores",
+        "R",
         "properties",
         "scheduling",
         "matching",
@@ -164,6 +116,7 @@ class _Topology:
         self.ncores = [len(info.cores) for info in infos]
         self.ngpus = [len(info.gpus) for info in infos]
         self.min_ncores = min(self.ncores, default=0)
+        self.R = R
         self.properties = {name: set(ranks) for name, ranks in R.properties.items()}
         self.scheduling = R.scheduling
         self.matching = {}  # constraint key -> frozenset of positions
@@ -183,14 +136,8 @@ class _Topology:
         key = self.constraint_key(constraint)
         found = self.matching.get(key)
         if found is None:
-            if isinstance(constraint, str):
-                constraint = json.loads(constraint)
-            decoded = {}
-            found = frozenset(
-                pos
-                for pos, rank in enumerate(self.rank)
-                if self._matches(constraint, rank, self.hostname[pos], decoded)
-            )
+            pos = self.pos
+            found = frozenset(pos[rank] for rank in self.R.constraint_ranks(constraint))
             self.matching[key] = found
         return found
 
@@ -207,69 +154,6 @@ class _Topology:
                     counts[shape] = counts.get(shape, 0) + 1
             self.shapes[key] = counts
         return counts
-
-    def _matches(self, c, rank, hostname, decoded):
-        # RFC 31, with the precedence and errors of flux's
-        # Rv1Set._matches_constraint: the first known operator decides.
-        if not any(op in c for op in _CONSTRAINT_OPS):
-            raise ValueError(f"unknown constraint operator(s): {list(c.keys())}")
-        if "properties" in c:
-            for prop in c["properties"]:
-                if not isinstance(prop, str):
-                    raise ValueError(
-                        f"property constraint must be a string, got {type(prop).__name__}"
-                    )
-                if prop.startswith("^"):
-                    if rank in self.properties.get(prop[1:], ()):
-                        return False
-                elif rank not in self.properties.get(prop, ()):
-                    return False
-            return True
-        if "hostlist" in c:
-            return hostname in _decoded(decoded, c, "hostlist", _hostnames)
-        if "ranks" in c:
-            return rank in _decoded(decoded, c, "ranks", _rank_set)
-        for op, combine in (("and", all), ("or", any)):
-            if op in c:
-                terms = c[op]
-                if not isinstance(terms, list):
-                    raise ValueError(f"'{op}' operand must be a list, got {type(terms).__name__}")
-                return combine(self._matches(t, rank, hostname, decoded) for t in terms)
-        terms = c["not"]
-        if not isinstance(terms, list) or len(terms) < 1:
-            raise ValueError(f"'not' operand must be a non-empty list, got {terms!r}")
-        return not self._matches(terms[0], rank, hostname, decoded)
-
-
-def _decoded(cache, c, op, decode):
-    # Decode a constraint's hostlist or idset once, not once per rank.
-    key = (id(c), op)
-    if key not in cache:
-        cache[key] = decode(c[op])
-    return cache[key]
-
-
-def _hostnames(value):
-    # As flux's Hostlist(value): a hostlist string or a list of them.
-    if isinstance(value, str):
-        return set(hostlist.decode(value))
-    names = set()
-    for item in value:
-        if not isinstance(item, str):
-            raise TypeError(f"Hostlist(): expected string or Iterable, got {type(item)}")
-        names.update(hostlist.decode(item))
-    return names
-
-
-def _rank_set(value):
-    # As flux's IDset(value): an idset string, an int, or an iterable that
-    # IDset sorts and joins before decoding.
-    if isinstance(value, str):
-        return set(idset.decode(value))
-    if isinstance(value, int):
-        return {value}
-    return set(idset.decode(",".join(str(v) for v in sorted(value))))
-
 
 def _ranks_arg(ranks, topo):
     # mark_up/mark_down take "all", an idset string or ranks; unknown ranks
@@ -322,8 +206,8 @@ class Pool:
         self._nfree_cores = list(topo.ncores)
         self._nfree_gpus = list(topo.ngpus)
         self._up = [True] * len(topo.rank)
-        # (free cores << _SHIFT | free gpus) -> the up positions with that
-        # much free, and the sorted keys of the non-empty buckets.
+        # (free cores << _SHIFT | free gpus) -> sorted positions of the up
+        # ranks with that much free, and the sorted keys of the buckets.
         self._buckets = {}
         self._keys = []
         for pos in range(len(topo.rank)):
@@ -343,10 +227,10 @@ class Pool:
             key = self._key(pos)
         bucket = self._buckets.get(key)
         if bucket is None:
-            self._buckets[key] = _Bucket([pos])
+            self._buckets[key] = [pos]
             insort(self._keys, key)
         else:
-            bucket.add(pos)
+            insort(bucket, pos)
 
     def _bucket_remove(self, pos, key=None):
         if key is None:
@@ -356,7 +240,7 @@ class Pool:
             del self._buckets[key]
             del self._keys[bisect_left(self._keys, key)]
         else:
-            bucket.remove(pos)
+            del bucket[bisect_left(bucket, pos)]
 
     def _bucket_move(self, pos, old, new):
         if old != new:
@@ -668,7 +552,7 @@ class Pool:
         new._nfree_cores = list(self._nfree_cores)
         new._nfree_gpus = list(self._nfree_gpus)
         new._up = list(self._up)
-        new._buckets = {key: _Bucket(list(b)) for key, b in self._buckets.items()}
+        new._buckets = {key: list(b) for key, b in self._buckets.items()}
         new._keys = list(self._keys)
         new._jobs = dict(self._jobs)
         new._end_times = dict(self._end_times)

@@ -300,6 +300,28 @@ class Rv1:
             has_nodelist=self.has_nodelist,
         )
 
+    def constraint_ranks(self, constraint):
+        """The ranks satisfying RFC 31 ``constraint`` (a dict or JSON string).
+
+        Operators ``properties`` (``"^name"`` negates), ``hostlist``,
+        ``ranks``, ``and``, ``or`` and ``not``, with the precedence and
+        errors of flux's ``Rv1Set._matches_constraint``: the first of those
+        keys present decides, and a constraint with none of them is a
+        ``ValueError``.
+        """
+        if isinstance(constraint, str):
+            constraint = json.loads(constraint)
+        decoded = {}
+        return {
+            rank
+            for rank, info in self.ranks.items()
+            if _matches(constraint, rank, info.hostname, self.properties, decoded)
+        }
+
+    def copy_constraint(self, constraint):
+        """A new Rv1 with only the ranks satisfying ``constraint``."""
+        return self.copy_ranks(self.constraint_ranks(constraint))
+
     # -- output -------------------------------------------------------------------
 
     def _groups(self):
@@ -403,3 +425,65 @@ def _config_entry(hosts, index, entry):
         for prop in props or ():
             if prop not in node[3]:
                 node[3].append(prop)
+
+
+_CONSTRAINT_OPS = ("properties", "hostlist", "ranks", "and", "or", "not")
+
+
+def _matches(c, rank, hostname, properties, decoded):
+    if not any(op in c for op in _CONSTRAINT_OPS):
+        raise ValueError(f"unknown constraint operator(s): {list(c.keys())}")
+    if "properties" in c:
+        for prop in c["properties"]:
+            if not isinstance(prop, str):
+                raise ValueError(f"property constraint must be a string, got {type(prop).__name__}")
+            if prop.startswith("^"):
+                if rank in properties.get(prop[1:], ()):
+                    return False
+            elif rank not in properties.get(prop, ()):
+                return False
+        return True
+    if "hostlist" in c:
+        return hostname in _decoded(decoded, c, "hostlist", _hostnames)
+    if "ranks" in c:
+        return rank in _decoded(decoded, c, "ranks", _rank_set)
+    for op, combine in (("and", all), ("or", any)):
+        if op in c:
+            terms = c[op]
+            if not isinstance(terms, list):
+                raise ValueError(f"'{op}' operand must be a list, got {type(terms).__name__}")
+            return combine(_matches(t, rank, hostname, properties, decoded) for t in terms)
+    terms = c["not"]
+    if not isinstance(terms, list) or len(terms) < 1:
+        raise ValueError(f"'not' operand must be a non-empty list, got {terms!r}")
+    return not _matches(terms[0], rank, hostname, properties, decoded)
+
+
+def _decoded(cache, c, op, decode):
+    # Decode a constraint's hostlist or idset once, not once per rank.
+    key = (id(c), op)
+    if key not in cache:
+        cache[key] = decode(c[op])
+    return cache[key]
+
+
+def _hostnames(value):
+    # As flux's Hostlist(value): a hostlist string or a list of them.
+    if isinstance(value, str):
+        return set(hostlist.decode(value))
+    names = set()
+    for item in value:
+        if not isinstance(item, str):
+            raise TypeError(f"Hostlist(): expected string or Iterable, got {type(item)}")
+        names.update(hostlist.decode(item))
+    return names
+
+
+def _rank_set(value):
+    # As flux's IDset(value): an idset string, an int, or an iterable that
+    # IDset sorts and joins before decoding.
+    if isinstance(value, str):
+        return set(idset.decode(value))
+    if isinstance(value, int):
+        return {value}
+    return set(idset.decode(",".join(str(v) for v in sorted(value))))
