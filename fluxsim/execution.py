@@ -359,7 +359,7 @@ class Execution:
 
     @staticmethod
     def _signal_procs(ex, signum):
-        for proc, _rank in list(ex.procs.values()):
+        for proc, _rank, _taskid in list(ex.procs.values()):
             try:
                 os.killpg(proc.pid, signum)
             except (ProcessLookupError, PermissionError):
