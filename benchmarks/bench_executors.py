@@ -49,6 +49,23 @@ def noop():
     return None
 
 
+def _sim_job_for_parsl():
+    """fluxsim.job, but taking the instance URI as bytes, as Parsl's executor passes it."""
+    import types
+
+    import fluxsim.job
+
+    class FluxExecutor(fluxsim.job.FluxExecutor):
+        def __init__(self, *args, handle_args=(), **kwargs):
+            handle_args = tuple(a.decode() if isinstance(a, bytes) else a for a in handle_args)
+            super().__init__(*args, handle_args=handle_args, **kwargs)
+
+    module = types.ModuleType("flux.job")
+    module.__dict__.update(vars(fluxsim.job))
+    module.FluxExecutor = FluxExecutor
+    return module
+
+
 def bench_raw(job, uri, n):
     spec = job.JobspecV1.from_command(["true"])
     t0 = time.perf_counter()
@@ -106,8 +123,12 @@ def run(backend, n, skip_parsl=False):
 
             wd = os.path.join(workdir, "parsl")
             if backend == "sim":
-                sys.modules["flux"] = sys.modules["fluxsim"]
-                sys.modules["flux.job"] = sys.modules["fluxsim.job"]
+                import types
+
+                shim = types.ModuleType("flux")
+                shim.__dict__.update(vars(sys.modules["fluxsim"]))
+                shim.job = sys.modules["flux.job"] = _sim_job_for_parsl()
+                sys.modules["flux"] = shim
                 manager = os.path.join(workdir, "sim_manager.py")
                 with open(manager, "w") as f:
                     f.write(SIM_MANAGER)

@@ -299,3 +299,73 @@ def test_result_timeout_on_future(flux_api):
             future.result(timeout=0.2)
         job.cancel(h, future.jobid())
         assert isinstance(future.exception(timeout=60), job.JobException)
+
+
+# -- asynchronous API and job information ---------------------------------------------------
+
+def test_submit_async_then_in_reactor(flux_api):
+    job, h = flux_api
+    got = []
+
+    def submitted(future):
+        got.append(future.get_id())
+
+    job.submit_async(h, mock(job, run_duration="0.01s")).then(submitted)
+    assert h.reactor_run() >= 0
+    assert len(got) == 1 and isinstance(got[0], job.JobID)
+    job.result(h, got[0])
+
+
+def test_event_watch_async_streams_until_clean(flux_api):
+    job, h = flux_api
+    jobid = job.submit(h, mock(job, run_duration="0.01s"))
+    names = []
+
+    def on_event(future):
+        event = future.get_event()
+        if event is not None:
+            names.append(event.name)
+
+    job.event_watch_async(h, jobid).then(on_event)
+    h.reactor_run()
+    assert names == ["submit", "validate", "depend", "priority", "alloc", "start",
+                     "finish", "release", "free", "clean"]
+
+
+def test_get_job_of_completed_job(flux_api):
+    job, h = flux_api
+    jobid = job.submit(h, mock(job, run_duration="0.01s", num_tasks=2, num_nodes=2))
+    job.result(h, jobid)
+    info = job.get_job(h, jobid)
+    expected = {
+        "state": "INACTIVE",
+        "result": "COMPLETED",
+        "status": "COMPLETED",
+        "returncode": 0,
+        "success": True,
+        "ntasks": 2,
+        "ncores": 2,
+        "nnodes": 2,
+        "ranks": "[0-1]",
+        "nodelist": "node[0-1]",
+        "waitstatus": 0,
+        "urgency": 16,
+        "priority": 16,
+        "name": "true",
+        "jobid": job.JobID(jobid).f58,
+        "exception": {"occurred": False, "severity": "", "type": "", "note": ""},
+    }
+    assert {k: info[k] for k in expected} == expected
+    assert info["annotations"] == {"sched": {"resource_summary": "rank[0-1]/core0"}}
+
+
+def test_job_list_finds_job(flux_api):
+    job, h = flux_api
+    jobid = job.submit(h, mock(job), urgency=0)
+    jobs = job.job_list(h).get_jobs()
+    mine = [j for j in jobs if j["id"] == jobid]
+    assert len(mine) == 1
+    assert mine[0]["state"] == 8  # SCHED
+    assert mine[0]["priority"] == 0
+    job.cancel(h, jobid)
+    job.result(h, jobid)

@@ -15,6 +15,7 @@ URI in ``FLUX_URI`` is a fluxsim one, ``"flux"`` when ``FLUX_URI`` is set or a
 ``flux`` command is found, and otherwise ``"sim"`` with a one-line notice.
 """
 
+import errno
 import importlib
 import logging
 import os
@@ -27,6 +28,9 @@ __all__ = ["Backend", "load", "find_flux", "BACKENDS"]
 logger = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "flux", "sim")
+
+# Errors a live broker answers with: the request reached it.
+_ANSWERED = frozenset({errno.ENOSYS, errno.EPERM, errno.EINVAL, errno.EPROTO, errno.ENOENT})
 
 
 class Backend:
@@ -44,11 +48,19 @@ class Backend:
         return self.module.Flux
 
     def ping(self, handle, uri):
-        """Raise ``OSError`` if the instance behind ``handle`` no longer answers."""
+        """Raise ``OSError`` if the instance behind ``handle`` no longer answers.
+
+        An error response (say ``ENOSYS`` from an instance without
+        ``broker.ping``) still proves the broker is there.
+        """
         rpc = getattr(handle, "rpc", None)
         if rpc is not None:
-            rpc("broker.ping", {"seq": 0, "pad": ""}).get()
-        else:
+            try:
+                rpc("broker.ping", {"seq": 0, "pad": ""}).get()
+            except OSError as exc:
+                if exc.errno not in _ANSWERED:
+                    raise
+        if self.name == "sim":
             # fluxsim instances live in this process: opening a handle looks
             # the uri up and fails once the instance is gone.
             self.module.Flux(uri)

@@ -117,16 +117,17 @@ class FluxJobException(FluxJobError):
 class TaskExitError(FluxJobError):
     """A task of the job exited with a non-zero status or was killed.
 
-    ``returncode`` is the highest exit status of the job's tasks, or
-    ``-signum`` if a task was killed by signal ``signum``; ``stderr_tail``
-    holds the last lines the job wrote to stderr.
+    ``returncode`` is the job's exit status as Flux reports it: the highest
+    of its tasks', where the job shell reports a task killed by signal N as
+    128+N (``-N`` if the shell itself was killed).  ``signal`` is that N, or
+    None; ``stderr_tail`` holds the last lines the job wrote to stderr.
     """
 
     def __init__(self, jobid, returncode, stderr_tail=""):
-        if returncode < 0:
-            what = f"a task was killed by signal {-returncode}"
-        else:
-            what = f"a task exited with status {returncode}"
+        self.signal = -returncode if returncode < 0 else (returncode - 128 if 128 < returncode < 128 + 65 else None)
+        what = f"a task exited with status {returncode}"
+        if self.signal is not None:
+            what += f" (killed by signal {self.signal}{_signal_name(self.signal)})"
         message = what
         if stderr_tail:
             message += "; end of stderr:\n" + stderr_tail
@@ -134,6 +135,15 @@ class TaskExitError(FluxJobError):
         self.args = (jobid, returncode, stderr_tail)
         self.returncode = returncode
         self.stderr_tail = stderr_tail
+
+
+def _signal_name(signum):
+    import signal
+
+    try:
+        return f", {signal.Signals(signum).name}"
+    except ValueError:
+        return ""
 
 
 class NoResultError(FluxJobError):

@@ -34,6 +34,7 @@ import itertools
 import logging
 import os
 import pickle
+import signal
 import sys
 import tempfile
 import threading
@@ -106,6 +107,29 @@ def _unwrap(func):
     return "python", func, name
 
 
+def _bash_streams(kwargs):
+    """A bash app's stdout/stderr as ``(path, mode)``, and its walltime, for the runner.
+
+    Checked here with Parsl's own ``get_std_fname_mode``, so that a bad
+    specification fails with the exception Parsl's remote side raises.
+    """
+    from parsl.data_provider.files import File
+    from parsl.utils import get_std_fname_mode
+
+    streams = {}
+    for fdname in ("stdout", "stderr"):
+        spec = kwargs.get(fdname)
+        if spec is None:
+            streams[fdname] = None
+        elif isinstance(spec, File):
+            streams[fdname] = (os.fspath(spec), "w")
+        else:
+            streams[fdname] = get_std_fname_mode(fdname, spec)
+    walltime = kwargs.get("walltime")
+    streams["walltime"] = float(walltime) if walltime is not None else None
+    return streams
+
+
 def _tail(path):
     try:
         with open(path, "rb") as f:
@@ -117,6 +141,15 @@ def _tail(path):
         return ""
     lines = data.decode(errors="replace").splitlines()[-STDERR_TAIL_LINES:]
     return "\n".join(lines)
+
+
+class _Result:
+    """A task's return value (as opposed to the exception it fails with)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
 
 
 class TaskFuture(cf.Future):
@@ -476,10 +509,12 @@ class FluxExecutor(ParslExecutor, RepresentationMixin):
         request = resources.validate(resource_specification)
         mode, func, name = _unwrap(func)
         walltime = None
-        if mode == "bash" and kwargs.get("walltime") is not None:
-            walltime = float(kwargs["walltime"])
+        extra = None
+        if mode == "bash":
+            extra = _bash_streams(kwargs)  # raises as Parsl's remote side would
+            walltime = extra["walltime"]
         try:
-            payload = serialize.pack_apply_message(func, args, kwargs)
+            payload = serialize.pack_apply_message(func, args, kwargs, extra)
         except Exception as exc:
             raise SerializationError(name) from exc
         task_id = next(self._counter)
@@ -498,7 +533,6 @@ class FluxExecutor(ParslExecutor, RepresentationMixin):
                 name=name,
                 stdout=paths[2],
                 stderr=paths[3],
-                duration=walltime,
             )
             task.urgency = request.urgency
         except BaseException:
@@ -554,33 +588,42 @@ class FluxExecutor(ParslExecutor, RepresentationMixin):
         task.started = True
 
     def _on_done(self, task, fut):
-        try:
-            if not task.future.done():
-                self._resolve(task, fut)
-        except Exception as exc:  # never leave a future hanging on our own bug
-            logger.exception("Executor %s: completing task %s failed", self.label, task.jobid)
-            task.fail(exc)
-        finally:
-            self._forget(task)
+        outcome = None
+        if not task.future.done():
+            try:
+                outcome = self._outcome(task, fut)
+            except Exception as exc:  # never leave a future hanging on our own bug
+                logger.exception("Executor %s: completing task %s failed", self.label, task.jobid)
+                outcome = exc
+        # Files go before the future resolves: whoever waits on it may look.
+        self._forget(task)
+        if isinstance(outcome, _Result):
+            task.succeed(outcome.value)
+        elif outcome is not None:
+            task.fail(outcome)
 
-    def _resolve(self, task, fut):
+    def _outcome(self, task, fut):
+        """The task's :class:`_Result`, or the exception it fails with."""
         if fut.cancelled():
-            task.fail(ExecutorShutdown(self.label))
-            return
+            return ExecutorShutdown(self.label)
         exc = fut.exception()
         if exc is not None:
-            task.fail(self._job_failure(task, exc))
-            return
+            return self._job_failure(task, exc)
         status = fut.result()
-        result_file = task.paths[1]
         if task.mode == "bash":
-            self._resolve_bash(task, status)
-        elif status != 0:
-            task.fail(TaskExitError(task.jobid, status, _tail(task.paths[3])))
-        elif not os.path.exists(result_file):
-            task.fail(NoResultError(task.jobid, result_file, _tail(task.paths[3])))
-        else:
-            self._resolve_result(task, result_file)
+            return self._bash_outcome(task, status)
+        if status != 0:
+            return TaskExitError(task.jobid, status, _tail(task.paths[3]))
+        try:
+            with open(task.paths[1], "rb") as f:
+                buffers = unpack_buffers(f.read())
+        except FileNotFoundError:
+            return NoResultError(task.jobid, task.paths[1], _tail(task.paths[3]))
+        summary = pickle.loads(buffers[0])
+        payload = buffers[1] if len(buffers) > 1 else b""
+        if summary["status"] == "result":
+            return _Result(deserialize(payload))
+        return self._app_exception(summary, payload)
 
     def _job_failure(self, task, exc):
         job = self._backend.job
@@ -600,16 +643,6 @@ class FluxExecutor(ParslExecutor, RepresentationMixin):
             return self._lost or ExecutorShutdown(self.label)
         return FluxJobError(task.jobid, f"{type(exc).__name__}: {exc}")
 
-    def _resolve_result(self, task, path):
-        with open(path, "rb") as f:
-            buffers = unpack_buffers(f.read())
-        summary = pickle.loads(buffers[0])
-        payload = buffers[1] if len(buffers) > 1 else b""
-        if summary["status"] == "result":
-            task.succeed(deserialize(payload))
-            return
-        task.fail(self._app_exception(summary, payload))
-
     @staticmethod
     def _app_exception(summary, payload):
         exc = None
@@ -623,25 +656,25 @@ class FluxExecutor(ParslExecutor, RepresentationMixin):
         exc.__cause__ = RemoteTraceback(summary["traceback"])
         return exc
 
-    def _resolve_bash(self, task, status):
-        result_file = task.paths[1]
-        if os.path.exists(result_file):
-            with open(result_file, "rb") as f:
+    def _bash_outcome(self, task, status):
+        try:
+            with open(task.paths[1], "rb") as f:
                 buffers = unpack_buffers(f.read())
+        except FileNotFoundError:
+            pass
+        else:  # the runner failed before it became the command
             summary = pickle.loads(buffers[0])
             if summary["status"] == "bash_error":
-                task.fail(_BASH_ERRORS[summary["kind"]](summary["text"]))
-            else:
-                task.fail(self._app_exception(summary, buffers[1] if len(buffers) > 1 else b""))
-            return
+                return _BASH_ERRORS[summary["kind"]](summary["text"])
+            return self._app_exception(summary, buffers[1] if len(buffers) > 1 else b"")
+        if task.walltime and status in (128 + signal.SIGALRM, -signal.SIGALRM):
+            return AppTimeout(f"App {task.name} exceeded walltime: {task.walltime:g} seconds")
         if status != 0:
-            task.fail(BashExitFailure(task.name, status))
-            return
+            return BashExitFailure(task.name, status)
         missing = [f for f in task.kwargs.get("outputs", []) if not os.path.exists(f.filepath)]
         if missing:
-            task.fail(MissingOutputs(f"Missing outputs from app {task.name}", missing))
-            return
-        task.succeed(0)
+            return MissingOutputs(f"Missing outputs from app {task.name}", missing)
+        return _Result(0)
 
     # -- cancel and clean up -------------------------------------------------------------------------
 

@@ -21,7 +21,8 @@ nothing else can satisfy, so an app that needs a site-packages module gets
 it, exactly as without ``-S``.
 
 The task file is one header line, ``fluxexec-1 MODE``, then Parsl's packed
-buffers (``pack_apply_message``).  MODE is:
+buffers (``pack_apply_message``; in bash mode a fourth, the keyword
+arguments of :func:`run_bash`).  MODE is:
 
 ``python``
     call the function and keep its return value;
@@ -179,24 +180,11 @@ def write_exception(path, exc, status="exception", **extra):
     _write(path, summary, payload)
 
 
-def _open_std(kwargs, fdname, rank):
-    """The file a bash app's ``stdout``/``stderr`` argument names, as Parsl opens it."""
-    spec = kwargs.get(fdname)
+def _open_std(spec, rank):
+    """Open a bash app's stdout/stderr: ``(path, mode)`` as the executor checked it."""
     if spec is None:
         return None
-    if isinstance(spec, tuple):
-        if len(spec) != 2:
-            raise ValueError(f"std descriptor {fdname} has incorrect tuple length {len(spec)}")
-        fname, mode = spec
-    elif isinstance(spec, (str, os.PathLike)):
-        # As Parsl: a parsl File opens for writing, any other path appends.
-        is_file = type(spec).__name__ == "File" and type(spec).__module__.startswith("parsl.")
-        fname, mode = spec, ("w" if is_file else "a+")
-    else:
-        raise ValueError(f"{fdname} must be a path or a (path, mode) tuple, not {spec!r}")
-    fname = os.fspath(fname)
-    if isinstance(fname, bytes):
-        fname = fname.decode()
+    fname, mode = spec
     if rank != 0 and "w" in mode:
         mode = mode.replace("w", "a")  # only rank 0 truncates: all ranks share the file
     if os.path.dirname(fname):
@@ -204,8 +192,13 @@ def _open_std(kwargs, fdname, rank):
     return open(fname, mode)
 
 
-def run_bash(func, args, kwargs, outfile, rank):
-    """Turn this process into the bash app's command (only returns on failure)."""
+def run_bash(func, args, kwargs, outfile, rank, stdout=None, stderr=None, walltime=None):
+    """Turn this process into the bash app's command (only returns on failure).
+
+    ``stdout``/``stderr`` are ``(path, mode)`` or None; ``walltime`` (seconds)
+    arms a ``SIGALRM`` timer that survives the exec, so the command -- not
+    the runner's start-up -- gets the app's walltime, as in Parsl.
+    """
     name = getattr(func, "__name__", "bash_app")
     command = None
     try:
@@ -231,8 +224,8 @@ def run_bash(func, args, kwargs, outfile, rank):
             write_exception(outfile, exc)
         return
     try:
-        out = _open_std(kwargs, "stdout", rank)
-        err = _open_std(kwargs, "stderr", rank)
+        out = _open_std(stdout, rank)
+        err = _open_std(stderr, rank)
     except Exception as exc:
         if rank == 0:
             write_exception(outfile, exc, status="bash_error", kind="BadStdStreamFile", text=str(exc))
@@ -245,6 +238,10 @@ def run_bash(func, args, kwargs, outfile, rank):
         os.dup2(out.fileno(), 1)
     if err is not None:
         os.dup2(err.fileno(), 2)
+    if walltime:
+        import signal
+
+        signal.setitimer(signal.ITIMER_REAL, walltime)
     os.execv("/bin/bash", ["/bin/bash", "-c", command])
 
 
@@ -282,7 +279,7 @@ def main(argv=None):
         print(f"fluxexec runner: {infile} is not a fluxexec task file", file=sys.stderr)
         return 2
     try:
-        func, args, kwargs = [loads(b) for b in unpack_buffers(packed)]
+        func, args, kwargs, *extra = [loads(b) for b in unpack_buffers(packed)]
     except Exception as exc:
         if rank == 0:
             write_exception(outfile, exc)
@@ -290,7 +287,7 @@ def main(argv=None):
             print(_format_exception(exc), file=sys.stderr)
         return 0
     if mode == b"bash":
-        run_bash(func, args, kwargs, outfile, rank)
+        run_bash(func, args, kwargs, outfile, rank, **(extra[0] if extra else {}))
         return 0
     try:
         value = func(*args, **kwargs)

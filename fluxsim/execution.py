@@ -80,6 +80,24 @@ def _jobspec_duration(jobspec):
         return -1.0
 
 
+def _binding(rank, options):
+    """Per local task, the CPUs of this machine to bind to (None: leave unbound).
+
+    The shell's cpu-affinity (default ``on``: the node's allocated cores;
+    ``per-task``: each task's share), applied where those core ids exist
+    here; like the real shell, which warns and binds nothing when R names
+    cores the node does not have.
+    """
+    opt = str((options or {}).get("cpu-affinity", "on"))
+    if opt.startswith("dry-run") or not hasattr(os, "sched_setaffinity"):
+        return None
+    sets = shell.cpu_affinity(rank, options)
+    if not sets:
+        return None
+    here = os.sched_getaffinity(0)
+    return [set(cores) if cores and set(cores) <= here else None for cores in sets]
+
+
 class Execution:
     """Starts, kills and reaps jobs for one instance."""
 
@@ -200,8 +218,10 @@ class Execution:
         failed = None
         try:
             for rank in info.ranks:
-                for taskid in rank.taskids:
+                binding = _binding(rank, info.options)
+                for local_id, taskid in enumerate(rank.taskids):
                     env = shell.task_environment(base_env, f58, info, taskid, rundir=inst.rundir)
+                    cpus = binding[local_id] if binding else None
                     try:
                         proc = subprocess.Popen(
                             command,
@@ -212,6 +232,7 @@ class Execution:
                             stderr=stderr,
                             start_new_session=True,
                             close_fds=True,
+                            preexec_fn=(lambda c=cpus: os.sched_setaffinity(0, c)) if cpus else None,
                         )
                     except OSError as exc:
                         failed = (rank, taskid, exc)

@@ -84,7 +84,8 @@ class Future:
             self._cb_args = args
             self._cb_kwargs = kwargs
             self._handle._register(self)
-            if self._responses:
+            # one callback per response, as flux calls it once per fulfilment
+            for _ in self._responses:
                 self._handle._schedule_callback(self)
         return self
 

@@ -8,7 +8,6 @@ of its futures.
 
 import collections
 import os
-import threading
 
 from fluxsim import instance as _instance
 
@@ -19,6 +18,8 @@ class Flux:
     """A connection to a simulated Flux instance."""
 
     def __init__(self, url=None, flags=0, handle=None):
+        if isinstance(url, bytes):
+            url = url.decode()
         if url is None:
             url = os.environ.get("FLUX_URI")
             if url is None:
@@ -29,7 +30,6 @@ class Flux:
         self._registered = set()
         self._triggers = collections.deque()
         self._stop = False
-        self._wakeup = threading.Condition(self.instance.lock)
 
     # -- reactor --------------------------------------------------------------------
 
@@ -41,7 +41,7 @@ class Flux:
 
     def _schedule_callback(self, future):
         self._triggers.append(future)
-        self._wakeup.notify_all()
+        self.instance.notify()
 
     def reactor_run(self, reactor=None, flags=0):
         """Run ``then`` callbacks until no future awaits one (or ``reactor_stop``)."""
@@ -60,16 +60,15 @@ class Flux:
                 future = self._triggers.popleft()
             future._run_callback()
             with inst.lock:
-                if not future._streaming and not future._responses:
-                    self._unregister(future)
-                elif future._finished():
+                # a plain future answers once; a stream until its end
+                if not future._streaming or future._finished():
                     self._unregister(future)
 
     def reactor_stop(self, reactor=None):
         """Make :meth:`reactor_run` return."""
         with self.instance.lock:
             self._stop = True
-            self._wakeup.notify_all()
+            self.instance.notify()
 
     # -- RPCs ---------------------------------------------------------------------------
 

@@ -82,6 +82,7 @@ class Instance:
         self.scheduler = make_scheduler(policy, self)
         self.execution = Execution(self)
         self.drained = {}  # rank -> drain reason
+        self.queues = ()  # named queues; none, as a plain flux start has
         self.running = True
         self._t0_wall = time.time()
         self._t0_mono = time.monotonic()
@@ -216,6 +217,9 @@ class Instance:
             spec = jobspec
         if not isinstance(urgency, int) or not 0 <= urgency <= 31:
             raise OSError(errno.EINVAL, "urgency range is [0:31]")
+        queue = (spec.get("attributes", {}).get("system") or {}).get("queue")
+        if queue is not None and queue not in self.queues:
+            raise OSError(errno.EINVAL, f"'{queue}' is not a valid queue")
         if not flags & FLAG_NOVALIDATE:
             try:
                 validate_jobspec(json.dumps(spec), 1)

@@ -64,7 +64,14 @@ def _undrain(inst, payload):
     return None
 
 
+def _ping(inst, payload):
+    reply = dict(payload)
+    reply.update(route=inst.name, userid=inst.owner, rolemask=5, rank=0)
+    return reply
+
+
 TOPICS = {
+    "broker.ping": _ping,
     "job-manager.urgency": _urgency,
     "resource.drain": _drain,
     "resource.undrain": _undrain,

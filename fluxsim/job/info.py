@@ -8,6 +8,7 @@ import os
 import pwd
 
 from fluxsim.job.JobID import JobID
+from fluxsim.resource import idset
 from fluxsim.constants import Result, State, resulttostr, statetostr
 
 __all__ = ["JobInfo", "job_record"]
@@ -190,7 +191,7 @@ def job_record(job):
     if job.R is not None:
         rec["ncores"] = job.R.ncores
         rec["nnodes"] = job.R.nnodes
-        rec["ranks"] = job.R.rank_idset()
+        rec["ranks"] = idset.encode(job.R.ranks, brackets=True)
         rec["nodelist"] = _nodelist(job.R)
         rec["expiration"] = job.R.expiration
         rec["annotations"] = {"sched": {"resource_summary": job.R.dumps()}}

@@ -27,6 +27,9 @@ this pool instead keeps the up ranks in buckets by (free cores, free GPUs),
 walks the buckets from the top, and stops as soon as the request is met;
 the order walked is the order flux sorts into, so placements are identical.
 Free cores and GPUs are int bitmasks (bit i = id i).
+
+For what-if simulation (backfill, forecasts), ``copy()`` gives an independent
+pool, and ``checkpoint()``/``rollback()`` undo changes made to this one.
 """
 
 import json
@@ -192,6 +195,7 @@ class Pool:
         "_keys",
         "_jobs",
         "_end_times",
+        "_undo",
         "expiration",
         "generation",
     )
@@ -214,6 +218,7 @@ class Pool:
             self._bucket_add(pos)
         self._jobs = {}  # jobid -> (R, ((pos, core mask, gpu mask), ...))
         self._end_times = {}  # jobid -> end time
+        self._undo = None  # changes since checkpoint(), newest last
         self.expiration = R.expiration
         self.generation = 0
 
@@ -378,9 +383,12 @@ class Pool:
         nfree_cores, nfree_gpus = self._nfree_cores, self._nfree_gpus
         move = self._bucket_move
         rank_of, hostname = topo.rank, topo.hostname
+        undo = self._undo
         selected.sort()
         ranks = {}
         for pos, cores, gpus in selected:
+            if undo is not None:
+                undo.append(("rank", pos, free_cores[pos], free_gpus[pos]))
             old = (nfree_cores[pos] << _SHIFT) | nfree_gpus[pos]
             free_cores[pos] ^= cores
             free_gpus[pos] ^= gpus
@@ -404,6 +412,8 @@ class Pool:
         R = Rv1._make(ranks, float(now), end, nslots, properties, topo.scheduling, True)
         self._jobs[jobid] = (R, tuple(selected))
         self._end_times[jobid] = end
+        if undo is not None:
+            undo.append(("alloc", jobid))
         self.generation += 1
         return R
 
@@ -412,12 +422,17 @@ class Pool:
         job = self._jobs.pop(jobid, None)
         if job is None:
             return
-        del self._end_times[jobid]
+        end = self._end_times.pop(jobid)
         up = self._up
         free_cores, free_gpus = self._free_cores, self._free_gpus
         nfree_cores, nfree_gpus = self._nfree_cores, self._nfree_gpus
         move = self._bucket_move
+        undo = self._undo
+        if undo is not None:
+            undo.append(("free", jobid, job, end))
         for pos, cores, gpus in job[1]:
+            if undo is not None:
+                undo.append(("rank", pos, free_cores[pos], free_gpus[pos]))
             old = (nfree_cores[pos] << _SHIFT) | nfree_gpus[pos]
             free_cores[pos] |= cores
             free_gpus[pos] |= gpus
@@ -459,7 +474,8 @@ class Pool:
             )
             if eligible < need:
                 raise InfeasibleRequest(
-                    f"unsatisfiable request: need {need} exclusive node(s), only {eligible} eligible"
+                    f"unsatisfiable request: need {need} exclusive node(s), "
+                    f"only {eligible} eligible"
                 )
             return
         if nnodes > 0:
@@ -507,17 +523,25 @@ class Pool:
         """
         for pos in _ranks_arg(ranks, self._topo):
             if self._up[pos]:
-                self._bucket_remove(pos)
-                self._up[pos] = False
+                self._set_up(pos, False)
         self.generation += 1
 
     def mark_up(self, ranks):
         """Allocate on ``ranks`` again ("all", an idset string or ints)."""
         for pos in _ranks_arg(ranks, self._topo):
             if not self._up[pos]:
-                self._up[pos] = True
-                self._bucket_add(pos)
+                self._set_up(pos, True)
         self.generation += 1
+
+    def _set_up(self, pos, up):
+        if self._undo is not None:
+            self._undo.append(("up", pos, self._up[pos]))
+        if up:
+            self._up[pos] = True
+            self._bucket_add(pos)
+        else:
+            self._bucket_remove(pos)
+            self._up[pos] = False
 
     def is_up(self, rank):
         """Whether ``rank`` is up (``KeyError`` if the pool has no such rank)."""
@@ -540,6 +564,8 @@ class Pool:
         changed.
         """
         if jobid in self._end_times:
+            if self._undo is not None:
+                self._undo.append(("end", jobid, self._end_times[jobid]))
             self._end_times[jobid] = expiration
             self.generation += 1
 
@@ -556,9 +582,55 @@ class Pool:
         new._keys = list(self._keys)
         new._jobs = dict(self._jobs)
         new._end_times = dict(self._end_times)
+        new._undo = None
         new.expiration = self.expiration
         new.generation = self.generation
         return new
+
+    def checkpoint(self):
+        """Start recording changes so that ``rollback()`` can undo them.
+
+        For what-if simulation (backfill's shadow time, forecasts) this is a
+        cheaper ``copy()``: its cost is that of the changes made, not of the
+        pool's size.
+        """
+        if self._undo is not None:
+            raise RuntimeError("pool checkpoint already active")
+        self._undo = [("pool", self.expiration, self.generation)]
+
+    def rollback(self):
+        """Undo every change since ``checkpoint()`` and stop recording.
+
+        Jobs freed since then and restored are listed last by
+        ``job_end_times()``; nothing else differs from before the checkpoint.
+        """
+        undo, self._undo = self._undo, None
+        if undo is None:
+            raise RuntimeError("pool has no checkpoint")
+        for entry in reversed(undo):
+            what = entry[0]
+            if what == "rank":
+                _, pos, cores, gpus = entry
+                old = self._key(pos)
+                self._free_cores[pos] = cores
+                self._free_gpus[pos] = gpus
+                self._nfree_cores[pos] = cores.bit_count()
+                self._nfree_gpus[pos] = gpus.bit_count()
+                if self._up[pos]:
+                    self._bucket_move(pos, old, self._key(pos))
+            elif what == "alloc":
+                del self._jobs[entry[1]]
+                del self._end_times[entry[1]]
+            elif what == "free":
+                _, jobid, job, end = entry
+                self._jobs[jobid] = job
+                self._end_times[jobid] = end
+            elif what == "up":
+                self._set_up(entry[1], entry[2])
+            elif what == "end":
+                self._end_times[entry[1]] = entry[2]
+            else:
+                _, self.expiration, self.generation = entry
 
     # -- counts ----------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ shortcuts keep the same decisions:
   without calling the pool, which would refuse it.
 """
 
+from fluxsim.job.JobID import JobID
 from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources
 from fluxsim.scheduler.sortedqueue import SortedQueue
 
@@ -130,7 +131,7 @@ class BackfillScheduler:
         else:
             candidates = queue.first(None)[1:]
         self._new.clear()
-        self._backfill(candidates, now, shadow)
+        self._backfill(candidates, now, shadow, head.id)
         # The head still does not fit (the pool only shrank) and its shadow is
         # unchanged (backfilled jobs end by it), so both caches carry over.
         generation = pool.generation
@@ -138,7 +139,7 @@ class BackfillScheduler:
         self._shadow_key = (generation, head.id)
         self._scanned = (head.id, generation)
 
-    def _backfill(self, candidates, now, shadow):
+    def _backfill(self, candidates, now, shadow, head_id):
         pool = self.pool
         size = self._size
         free_cores = pool.ncores_free
@@ -150,12 +151,12 @@ class BackfillScheduler:
             ncores, ngpus, feasible = size[job.id]
             if feasible and (ncores > free_cores or ngpus > free_gpus):
                 continue  # the pool would say InsufficientResources
-            if self._try_alloc(job, now) == _ALLOCATED:
+            if self._try_alloc(job, now, backfill=head_id) == _ALLOCATED:
                 self.stats["backfilled"] += 1
                 free_cores = pool.ncores_free
                 free_gpus = pool.ngpus_free
 
-    def _try_alloc(self, job, now):
+    def _try_alloc(self, job, now, backfill=None):
         """Allocate or deny ``job``: ``_ALLOCATED``, ``_DENIED``, or None if it does not fit now."""
         self.stats["attempts"] += 1
         manager = self.instance.jobmanager
@@ -170,7 +171,10 @@ class BackfillScheduler:
             return _DENIED
         self.queue.remove(job)
         self._size.pop(job.id, None)
-        manager.alloc_success(job, R)
+        sched = {"resource_summary": R.dumps()}
+        if backfill is not None:
+            sched["backfill"] = JobID(backfill).f58
+        manager.alloc_success(job, R, {"sched": sched})
         return _ALLOCATED
 
     def _shadow_time(self, head, now):

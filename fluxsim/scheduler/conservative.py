@@ -90,7 +90,6 @@ class _Plan:
 
     def __init__(self, sched, now):
         self.now = now
-        pos = sched._pos
         total_c, total_g = sched._total_cores, sched._total_gpus
         used = sched._used
         pool = sched.pool
@@ -115,7 +114,6 @@ class _Plan:
         self.releases_by_rank = by_rank
         self.reservations = []  # (start, end, {pos: (cores, gpus)})
         self.reserved_by_rank = {}  # pos -> [(start, end, cores, gpus)]
-        del pos
 
     def avail(self, p, s):
         """Free (cores, gpus) on position ``p`` at time ``s``."""
@@ -150,13 +148,44 @@ class _Plan:
         for p, (c, g) in usage.items():
             self.reserved_by_rank.setdefault(p, []).append((start, end, c, g))
 
+    def window_min(self, p, t, end, cores, gpus):
+        """Least free (cores, gpus) on ``p`` over (t, end), from its value at t.
+
+        Only this rank's own events in the window matter: releases and
+        reservation ends add, reservation starts take.
+        """
+        events = {}
+        for e, c, g in self.releases_by_rank.get(p, ()):
+            if t < e < end:
+                d = events.setdefault(e, [0, 0])
+                d[0] += c
+                d[1] += g
+        for start, stop, c, g in self.reserved_by_rank.get(p, ()):
+            if t < start < end:
+                d = events.setdefault(start, [0, 0])
+                d[0] -= c
+                d[1] -= g
+            if t < stop < end:
+                d = events.setdefault(stop, [0, 0])
+                d[0] += c
+                d[1] += g
+        low_c, low_g = cores, gpus
+        for when in sorted(events):
+            dc, dg = events[when]
+            cores += dc
+            gpus += dg
+            if cores < low_c:
+                low_c = cores
+            if gpus < low_g:
+                low_g = gpus
+        return low_c, low_g
+
     def earliest(self, request, duration, ncores, ngpus):
         """The earliest start and placement of ``request``, or (None, None)."""
         now = self.now
         times = set(t for t in self.release_times if t > now)
         times.update(e for _, e, _ in self.reservations if now < e < _INF)
         candidates = [now] + sorted(times)
-        n = len(self.free_cores)
         cores = list(self.free_cores)
         gpus = list(self.free_gpus)
         # Reservations active at now.
@@ -165,6 +194,7 @@ class _Plan:
                 for p, (c, g) in usage.items():
                     cores[p] -= c
                     gpus[p] -= g
+        total_c, total_g = sum(cores), sum(gpus)
         release_times = self.release_times
         ri = bisect_right(release_times, now)
         t_prev = now
@@ -176,6 +206,8 @@ class _Plan:
                     for p, c, g in self.releases[release_times[ri]]:
                         cores[p] += c
                         gpus[p] += g
+                        total_c += c
+                        total_g += g
                     ri += 1
                 for start, end, usage in self.reservations:
                     began = t_prev < start <= t
@@ -190,28 +222,28 @@ class _Plan:
                     for p, (c, g) in usage.items():
                         cores[p] += sign * c
                         gpus[p] += sign * g
+                        total_c += sign * c
+                        total_g += sign * g
                 t_prev = t
+            # Free now at t bounds the least free over the window from above.
+            if total_c < ncores or total_g < ngpus:
+                continue
             end = t + duration if duration > 0 else _INF
             snap_c, snap_g = cores, gpus
-            later = [r for r in self.reservations if t < r[0] < end]
-            if later:
+            touched = set()
+            for start, _, usage in self.reservations:
+                if t < start < end:
+                    touched.update(usage)
+            if touched:
                 snap_c = list(cores)
                 snap_g = list(gpus)
-                for _, _, usage in later:
-                    for p in usage:
-                        checkpoints = [s for s, e, _, _ in self.reserved_by_rank[p] if t < s < end]
-                        for s in checkpoints:
-                            ac, ag = self.avail(p, s)
-                            if ac < snap_c[p]:
-                                snap_c[p] = ac
-                            if ag < snap_g[p]:
-                                snap_g[p] = ag
-            if sum(snap_c) < ncores or sum(snap_g) < ngpus:
-                continue
+                for p in touched:
+                    snap_c[p], snap_g[p] = self.window_min(p, t, end, cores[p], gpus[p])
+                if sum(snap_c) < ncores or sum(snap_g) < ngpus:
+                    continue
             usage = place(snap_c, snap_g, self.total_cores, request)
             if usage is not None:
                 return t, usage
-        del n
         return None, None
 
 
@@ -323,7 +355,7 @@ class ConservativeScheduler:
                         self._used[p][1] += g
                     if plan is not None:
                         plan.reserve(now, end, usage)
-                    manager.alloc_success(job, R)
+                    manager.alloc_success(job, R, {"sched": {"resource_summary": R.dumps()}})
                     continue
                 pool.free(job.id)  # it would delay a job ahead: undo
             blocked.append(job)

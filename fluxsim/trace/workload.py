@@ -26,26 +26,16 @@ def _fsd(seconds):
     return f"{seconds!r}s"
 
 
-def jobspec(
-    ncores=None,
-    nnodes=None,
-    cores_per_node=1,
-    duration=0.0,
-    run_duration=None,
-    wait_status=0,
-    name=None,
-):
-    """The V1 jobspec ``flux submit`` builds for one trace job.
+# Jobs of one size share one (read-only) resources list: a trace has
+# thousands of jobs but few sizes, and the replay parses each list once.
+_RESOURCES = {}
 
-    ``ncores=P`` is ``flux submit -n P`` (P one-core slots, anywhere);
-    ``nnodes=N`` is ``flux submit -N N --exclusive`` (whole nodes; the slot
-    holds ``cores_per_node`` cores so one task per core fits).  ``duration``
-    is the time limit (0: none).  ``run_duration`` and ``wait_status`` go to
-    ``attributes.system.exec.test``, flux-core's mock execution, which
-    fluxsim's virtual clock honours too.
-    """
-    if (ncores is None) == (nnodes is None):
-        raise ValueError("give exactly one of ncores and nnodes")
+
+def _resources(ncores, nnodes, cores_per_node):
+    key = (ncores, nnodes, cores_per_node if nnodes is not None else None)
+    resources = _RESOURCES.get(key)
+    if resources is not None:
+        return resources
     if nnodes is not None:
         resources = [
             {
@@ -71,6 +61,33 @@ def jobspec(
                 "label": "task",
             }
         ]
+    if len(_RESOURCES) < 100000:
+        _RESOURCES[key] = resources
+    return resources
+
+
+def jobspec(
+    ncores=None,
+    nnodes=None,
+    cores_per_node=1,
+    duration=0.0,
+    run_duration=None,
+    wait_status=0,
+    name=None,
+):
+    """The V1 jobspec ``flux submit`` builds for one trace job.
+
+    ``ncores=P`` is ``flux submit -n P`` (P one-core slots, anywhere);
+    ``nnodes=N`` is ``flux submit -N N --exclusive`` (whole nodes; the slot
+    holds ``cores_per_node`` cores so one task per core fits).  ``duration``
+    is the time limit (0: none).  ``run_duration`` and ``wait_status`` go to
+    ``attributes.system.exec.test``, flux-core's mock execution, which
+    fluxsim's virtual clock honours too.  Jobspecs of the same size share
+    their ``resources`` list: treat it as read-only.
+    """
+    if (ncores is None) == (nnodes is None):
+        raise ValueError("give exactly one of ncores and nnodes")
+    resources = _resources(ncores, nnodes, cores_per_node)
     system = {"duration": float(duration)}
     if name is not None:
         system["job"] = {"name": str(name)}

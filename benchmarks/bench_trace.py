@@ -1,0 +1,170 @@
+"""Trace replay benchmarks: simulated jobs per second of wall time.
+
+- ``gaia``: the shared UniLu Gaia trace (51,987 records, 151 nodes x 14
+  cores) under each policy, in the fast engine and (fifo) in the full
+  Instance engine, with the cost of a scheduling decision (wall time per
+  scheduling pass) and the backfill counters.
+- ``jobs``: synthetic streams of 10k .. 1M jobs on 10,000 nodes under fifo.
+- ``nodes``: 100k synthetic jobs on 100 .. 10,000 nodes under fifo.
+
+Numbers, not pass/fail: results are printed as Markdown tables and saved to
+``benchmarks/out/bench_trace.json``.  Usage::
+
+    python benchmarks/bench_trace.py [gaia] [jobs] [nodes] [--million]
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from fluxsim.trace import SWFMapping, TraceJob, Workload, jobspec, load_swf, replay  # noqa: E402
+
+GAIA = ROOT.parent / "shared" / "traces" / "UniLu-Gaia-2014-2.swf"
+OUT = ROOT / "benchmarks" / "out"
+
+
+def machine():
+    """A one-line description of this machine."""
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+
+
+def synthetic(njobs, nnodes, cores_per_node=32, load=0.85, seed=7):
+    """A Poisson stream that keeps ``nnodes`` about ``load`` busy.
+
+    Sizes 1..2 x cores_per_node cores (one node in eight asks for whole
+    nodes), limits 5 min .. 4 h, run times 10-100 % of the limit.  Jobs of
+    one shape share their jobspec (as a trace reader builds them).
+    """
+    rng = random.Random(seed)
+    limits = [300, 600, 1800, 3600, 7200, 14400]
+    fractions = [0.1, 0.3, 0.5, 0.8, 1.0]
+    shapes = {}
+    jobs = []
+    mean_work = 0.0
+    draws = []
+    for _ in range(min(njobs, 10000)):
+        cores = rng.choice((1, 1, 2, 4, 8, 16, 32, 64))
+        limit = rng.choice(limits)
+        run = limit * rng.choice(fractions)
+        mean_work += cores * run
+        draws.append((cores, limit, run))
+    mean_work /= len(draws)
+    rate = load * nnodes * cores_per_node / mean_work  # jobs per second
+    t = 0.0
+    for i in range(njobs):
+        cores, limit, run = draws[i % len(draws)]
+        whole = i % 8 == 0
+        key = (whole, cores, limit, run)
+        spec = shapes.get(key)
+        if spec is None:
+            if whole:
+                nodes = max(1, cores // cores_per_node)
+                spec = jobspec(nnodes=nodes, cores_per_node=cores_per_node, duration=limit,
+                               run_duration=run)
+            else:
+                spec = jobspec(ncores=cores, duration=limit, run_duration=run)
+            shapes[key] = spec
+        t += rng.expovariate(rate)
+        jobs.append(TraceJob(i, round(t), spec))
+    return Workload(jobs, source=f"synthetic-{njobs}")
+
+
+def run(workload, nnodes, cores_per_node, policy="fifo", mode="fast"):
+    """Replay and measure; returns a result row."""
+    result = replay(workload, nnodes=nnodes, cores_per_node=cores_per_node, policy=policy,
+                    mode=mode)
+    stats = result.stats
+    passes = stats.get("passes")
+    row = {
+        "jobs": len(workload),
+        "nodes": nnodes,
+        "policy": policy,
+        "mode": mode,
+        "wall": round(result.wall, 3),
+        "rate": round(result.rate),
+    }
+    if passes:
+        row["passes"] = passes
+        row["us_per_pass"] = round(1e6 * result.wall / passes, 1)
+    for key in ("shadows", "backfilled", "reservations", "plans"):
+        if key in stats:
+            row[key] = stats[key]
+    return row
+
+
+def table(rows, keys):
+    """Rows as a Markdown table."""
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for row in rows:
+        lines.append("| " + " | ".join(str(row.get(k, "")) for k in keys) + " |")
+    return "\n".join(lines)
+
+
+def bench_gaia():
+    t0 = time.perf_counter()
+    w = load_swf(GAIA, SWFMapping())
+    load = time.perf_counter() - t0
+    rows = []
+    for policy in ("fifo", "backfill", "conservative"):
+        rows.append(run(w, 151, 14, policy))
+    rows.append(run(w, 151, 14, "fifo", mode="instance"))
+    print(f"\nGaia: {len(w)} jobs, load + map {load:.2f} s\n")
+    print(table(rows, ["policy", "mode", "jobs", "wall", "rate", "passes", "us_per_pass",
+                       "shadows", "backfilled", "reservations"]))
+    return {"load": load, "rows": rows}
+
+
+def bench_jobs(million):
+    sizes = [10_000, 100_000] + ([1_000_000] if million else [])
+    rows = []
+    for n in sizes:
+        t0 = time.perf_counter()
+        w = synthetic(n, 10_000)
+        gen = time.perf_counter() - t0
+        row = run(w, 10_000, 32)
+        row["generate"] = round(gen, 2)
+        rows.append(row)
+        del w
+    print("\nJobs on 10,000 nodes x 32 cores, fifo:\n")
+    print(table(rows, ["jobs", "nodes", "generate", "wall", "rate", "passes", "us_per_pass"]))
+    return rows
+
+
+def bench_nodes():
+    rows = []
+    for nodes in (100, 1000, 10_000):
+        w = synthetic(100_000, nodes)
+        rows.append(run(w, nodes, 32))
+    print("\n100,000 jobs (load 0.85), fifo, by machine size:\n")
+    print(table(rows, ["jobs", "nodes", "wall", "rate", "passes", "us_per_pass"]))
+    return rows
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("what", nargs="*", default=["gaia", "jobs", "nodes"])
+    p.add_argument("--million", action="store_true", help="include the 1,000,000-job run")
+    args = p.parse_args(argv)
+    out = {"machine": machine()}
+    print(out["machine"])
+    if "gaia" in args.what and GAIA.exists():
+        out["gaia"] = bench_gaia()
+    if "jobs" in args.what:
+        out["jobs"] = bench_jobs(args.million)
+    if "nodes" in args.what:
+        out["nodes"] = bench_nodes()
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "bench_trace.json").write_text(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

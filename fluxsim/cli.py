@@ -1,0 +1,206 @@
+"""The ``fluxsim`` command: replay a workload trace, compare two runs.
+
+::
+
+    fluxsim simulate TRACE --nodes N --cores-per-node C [--gpus-per-node G]
+                     --policy fifo|backfill|conservative --out DIR [--plot]
+    fluxsim compare DIR_A DIR_B
+
+``simulate`` reads TRACE (SWF, or a JSON/CSV job list), replays it in
+virtual time and writes ``DIR/jobs.csv`` (one row a job),
+``DIR/summary.csv`` (the run's metrics) and, with ``--plot``,
+``DIR/utilization.png`` and, for small runs, ``DIR/gantt.png``; it prints
+the summary table.  For an SWF trace ``--nodes`` and ``--cores-per-node``
+default to the header's ``MaxNodes`` and ``ceil(MaxProcs / MaxNodes)``.
+The ``--resources``, ``--size``, ``--duration`` ... options choose the SWF
+mapping (``fluxsim.trace.mapping``).  ``compare`` prints two runs' summaries
+side by side.  The same is available from Python as ``fluxsim.trace``.
+"""
+
+import argparse
+import math
+import os
+import sys
+
+__all__ = ["main", "simulate", "parser"]
+
+
+def _is_swf(path, fmt):
+    if fmt:
+        return fmt == "swf"
+    lowered = str(path).lower()
+    return not (lowered.endswith(".json") or lowered.endswith(".csv"))
+
+
+def parser():
+    """The argument parser of the ``fluxsim`` command."""
+    from fluxsim.scheduler import POLICIES
+    from fluxsim.trace import mapping
+
+    p = argparse.ArgumentParser(prog="fluxsim", description="A simulated Flux, in virtual time.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("simulate", help="replay a workload trace in virtual time")
+    s.add_argument("trace", help="SWF file, or a JSON/CSV job list")
+    s.add_argument("--nodes", type=int, help="nodes (SWF default: MaxNodes)")
+    s.add_argument(
+        "--cores-per-node", type=int, help="cores per node (SWF default: ceil(MaxProcs/MaxNodes))"
+    )
+    s.add_argument("--gpus-per-node", type=int, default=0)
+    s.add_argument("--policy", default="fifo", choices=sorted(POLICIES))
+    s.add_argument("--out", required=True, help="directory for jobs.csv, summary.csv, *.png")
+    s.add_argument("--plot", action="store_true", help="also draw PNG pictures")
+    s.add_argument("--format", choices=("swf", "json", "csv"), help="input format (default: by name)")
+    s.add_argument("--limit", type=int, help="replay only the first LIMIT records")
+    s.add_argument("--faults", help="CSV/JSON file of node faults (time,action,ranks)")
+    s.add_argument("--mode", choices=("fast", "instance"), default="fast",
+                   help="engine: fast (default) or a full fluxsim Instance")
+    s.add_argument("--queue-depth", type=int, help="jobs considered per pass (conservative)")
+    s.add_argument("--resources", choices=mapping.RESOURCES, default="cores",
+                   help="SWF processors become cores (default) or whole nodes")
+    s.add_argument("--size", choices=mapping.SIZES, default="requested",
+                   help="SWF processor count: requested (default) or allocated")
+    s.add_argument("--duration", choices=mapping.DURATIONS, default="requested",
+                   help="Flux time limit: requested time (default), run time, or none")
+    s.add_argument("--default-duration", type=float, default=0.0,
+                   help="time limit when the trace has none (0: unlimited)")
+    s.add_argument("--overrun", choices=mapping.OVERRUNS, default="timeout",
+                   help="a run past its limit: timeout (default) or extend the limit")
+    s.add_argument("--failed", choices=mapping.FAILED, default="fail")
+    s.add_argument("--cancelled", choices=mapping.CANCELLED, default="skip")
+    s.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    c = sub.add_parser("compare", help="compare the metrics of two simulate runs")
+    c.add_argument("a", help="a simulate --out directory (or its summary.csv)")
+    c.add_argument("b", help="another one")
+    return p
+
+
+def _progress_bar(total, enabled):
+    if not enabled or not sys.stderr.isatty():
+        return None, None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None, None
+    bar = tqdm(total=total, unit="job", file=sys.stderr, leave=False, mininterval=0.25)
+
+    def update(done, _total):
+        bar.update(done - bar.n)
+
+    return bar, update
+
+
+def simulate(args):
+    """Run ``fluxsim simulate`` with parsed ``args``; returns (result, summary)."""
+    from fluxsim.trace import faults as faults_mod
+    from fluxsim.trace import joblist, mapping, metrics, swf
+    from fluxsim.trace.replay import replay
+
+    if _is_swf(args.trace, args.format):
+        trace = swf.read_swf(args.trace, limit=args.limit)
+        header = trace.header
+        nodes = args.nodes or header.max_nodes
+        cpn = args.cores_per_node
+        if cpn is None and header.max_procs and nodes:
+            cpn = math.ceil(header.max_procs / (header.max_nodes or nodes))
+        if not nodes or not cpn:
+            raise SystemExit("fluxsim: give --nodes and --cores-per-node (the trace header has none)")
+        swf_mapping = mapping.SWFMapping(
+            size=args.size,
+            resources=args.resources,
+            cores_per_node=cpn,
+            duration=args.duration,
+            default_duration=args.default_duration,
+            overrun=args.overrun,
+            failed=args.failed,
+            cancelled=args.cancelled,
+        )
+        workload = swf_mapping.workload(trace.records, trace.source, header.as_dict())
+    else:
+        nodes, cpn = args.nodes, args.cores_per_node
+        if not nodes or not cpn:
+            raise SystemExit("fluxsim: a job list needs --nodes and --cores-per-node")
+        workload = joblist.read_joblist(args.trace, cores_per_node=cpn, format=args.format)
+        if args.limit is not None:
+            workload = workload[: args.limit]
+    faults = faults_mod.read_faults(args.faults) if args.faults else []
+    bar, progress = _progress_bar(len(workload), not args.quiet)
+    try:
+        result = replay(
+            workload,
+            nnodes=nodes,
+            cores_per_node=cpn,
+            gpus_per_node=args.gpus_per_node,
+            policy=args.policy,
+            faults=faults,
+            mode=args.mode,
+            progress=progress,
+            queue_depth=args.queue_depth,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    os.makedirs(args.out, exist_ok=True)
+    summary = metrics.run_metrics(result)
+    metrics.write_jobs_csv(result, os.path.join(args.out, "jobs.csv"))
+    extra = {
+        "trace": os.path.basename(str(args.trace)),
+        "policy": args.policy,
+        "nodes": nodes,
+        "cores_per_node": cpn,
+        "gpus_per_node": args.gpus_per_node,
+    }
+    metrics.write_summary_csv(summary, os.path.join(args.out, "summary.csv"), extra)
+    pictures = []
+    if args.plot:
+        from fluxsim.trace import plot
+
+        pictures.append(plot.utilization(result, os.path.join(args.out, "utilization.png")))
+        if len(result.records) <= plot.GANTT_MAX_JOBS:
+            pictures.append(plot.gantt(result, os.path.join(args.out, "gantt.png")))
+    if not args.quiet:
+        skipped = sum(workload.skipped.values())
+        title = (
+            f"{extra['trace']}: {len(workload)} jobs"
+            + (f" ({skipped} records skipped)" if skipped else "")
+            + f", {nodes} nodes x {cpn} cores, policy {args.policy}"
+        )
+        print(metrics.format_summary(summary, title))
+        print(f"  wrote {args.out}/jobs.csv, summary.csv" + "".join(
+            f", {os.path.basename(p)}" for p in pictures))
+    return result, summary
+
+
+def compare(args):
+    """Run ``fluxsim compare``: print both summaries and their differences."""
+    from fluxsim.trace import metrics
+
+    def load(path):
+        if os.path.isdir(path):
+            path = os.path.join(path, "summary.csv")
+        return metrics.read_summary(path)
+
+    a, b = load(args.a), load(args.b)
+    names = (str(a.get("policy") or "A"), str(b.get("policy") or "B"))
+    if names[0] == names[1]:
+        names = ("A", "B")
+    print(metrics.compare(a, b, names))
+
+
+def main(argv=None):
+    """Entry point of the ``fluxsim`` console script."""
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "simulate":
+            simulate(args)
+        else:
+            compare(args)
+    except (OSError, ValueError) as exc:
+        print(f"fluxsim: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
