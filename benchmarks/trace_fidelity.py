@@ -100,9 +100,17 @@ class _TieDetector(BackfillScheduler):
 
 
 class _OneByOne(_FastReplay):
-    """The fast engine, but scheduling after each job end at an instant."""
+    """The fast engine, but scheduling after each job end at an instant.
+
+    ``reverse`` takes the ends in reverse start order; ``seed`` shuffles
+    them and runs a pass after each with probability ``chance``: real Flux
+    sees them in the order of start time plus a few ms of jitter, and runs
+    its scheduler between some of them.
+    """
 
     reverse = False
+    seed = None
+    chance = 1.0
 
     def run(self):
         for fault in self.faults:
@@ -122,9 +130,14 @@ class _OneByOne(_FastReplay):
             others = [e for e in due if e[2] not in (_COMPLETE, _EXPIRE)]
             if self.reverse:
                 ends.reverse()
+            if self.seed is not None:
+                rng = self._rng = getattr(self, "_rng", None) or random.Random(self.seed)
+                rng.shuffle(ends)
             for _, _, kind, obj, token in others + ends:
                 dispatch[kind](obj, token)
                 if kind in (_COMPLETE, _EXPIRE):
+                    if self.seed is not None and self._rng.random() > self.chance:
+                        continue
                     while self.sched_requested:
                         self.sched_requested = False
                         self.scheduler.schedule()
@@ -143,6 +156,16 @@ class _Reverse(_OneByOne):
     reverse = True
 
 
+def _shuffled(seed, chance):
+    return type(f"_Shuffled{seed}", (_OneByOne,), {"seed": seed, "chance": chance})
+
+
+_VARIANTS = [("forward", _OneByOne), ("reverse", _Reverse)] + [
+    (f"shuffle{seed}", _shuffled(seed, chance))
+    for seed, chance in ((1, 1.0), (2, 1.0), (3, 0.5), (4, 0.5), (5, 0.3), (6, 0.7))
+]
+
+
 def _variants(w, policy):
     """Records of the stream under each timing variant, and backfill ties."""
     from fluxsim.resource.rv1 import Rv1
@@ -156,7 +179,7 @@ def _variants(w, policy):
         _TieDetector.ties = ties
         REG["backfill"] = _TieDetector
     try:
-        for name, cls in (("batch", _FastReplay), ("forward", _OneByOne), ("reverse", _Reverse)):
+        for name, cls in [("batch", _FastReplay)] + _VARIANTS:
             records, _ = cls(w, R, policy, [], None, None).run()
             out[name] = records
     finally:
@@ -177,7 +200,7 @@ def robust(stream, policies, max_rounds=2000, log=print):
             runs, ties = _variants(w, policy)
             batch = runs["batch"]
             bad = set()
-            for name in ("forward", "reverse"):
+            for name, _ in _VARIANTS:
                 other = runs[name]
                 diff = [i for i in range(len(batch)) if _placement(batch[i]) != _placement(other[i])]
                 if diff:

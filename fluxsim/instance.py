@@ -365,6 +365,8 @@ class Instance:
                 return
             proc, on_exit = entry
             proc.wait()
+            if not self.running:
+                return  # a stopped broker reports nothing, as a dead one cannot
             self._advance()
             on_exit(proc)
             self._flush()
