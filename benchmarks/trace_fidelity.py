@@ -26,8 +26,8 @@ Usage (needs ``flux`` on PATH and its Python bindings importable)::
 """
 
 import argparse
+import heapq
 import json
-import os
 import random
 import subprocess
 import sys
@@ -38,7 +38,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fluxsim.scheduler.backfill import BackfillScheduler  # noqa: E402
-from fluxsim.trace import replay as _replay_module  # noqa: E402,F401
 from fluxsim.trace.replay import _COMPLETE, _EXPIRE, _FastReplay, replay  # noqa: E402
 from fluxsim.trace.workload import TraceJob, Workload, jobspec  # noqa: E402
 
@@ -50,8 +49,11 @@ GOLDEN = ROOT / "conformance" / "golden"
 # -- the stream ------------------------------------------------------------------------
 
 
-def make_stream(njobs, seed=1):
-    """``[{"cores"|"nodes", "duration", "run_duration"}, ...]``, all submitted at 0."""
+def make_stream(njobs, seed=1, runs=(1, 3)):
+    """``[{"cores"|"nodes", "duration", "run_duration"}, ...]``, all submitted at 0.
+
+    Run times are whole seconds in ``runs`` (inclusive).
+    """
     rng = random.Random(seed)
     stream = []
     for _ in range(njobs):
@@ -60,7 +62,7 @@ def make_stream(njobs, seed=1):
             entry["nodes"] = rng.choice((1, 1, 2, 2, 3, 4))
         else:
             entry["cores"] = rng.choice((1, 1, 1, 2, 2, 3, 4, 6, 8))
-        run = rng.randint(1, 3)
+        run = rng.randint(*runs)
         entry["run_duration"] = run
         # whole seconds, and a limit above the run time: real Flux's
         # expiration timer and testexec's would otherwise race
@@ -119,8 +121,6 @@ class _OneByOne(_FastReplay):
         if self.jobs:
             self._push(self.jobs[0].submit, 1, None)
         heap = self.heap
-        import heapq
-
         dispatch = (self._fault, self._submit, self._complete, self._expire, self._cancel)
         while True:
             due = []
@@ -193,6 +193,7 @@ def _placement(rec):
 
 def robust(stream, policies, max_rounds=2000, log=print):
     """Lengthen run times until no placement depends on sub-second timing."""
+    bump = random.Random(0)
     for rounds in range(max_rounds):
         changed = False
         for policy in policies:
@@ -211,10 +212,12 @@ def robust(stream, policies, max_rounds=2000, log=print):
             ids = {rec.jobid: i for i, rec in enumerate(batch)}
             bad.update(ids[j] for j in ties[:1])
             for i in sorted(bad)[:1]:
+                # a random step: +1 every time would line ends up again
+                step = bump.randint(1, 3)
                 e = stream[i]
-                e["run_duration"] += 1
+                e["run_duration"] += step
                 if e["duration"]:
-                    e["duration"] += 1
+                    e["duration"] += step
                 changed = True
             if changed:
                 break
@@ -285,20 +288,30 @@ def _inside(args):
 
 
 def real_flux(stream, policies, workdir):
-    """Start one flux instance, run every policy in it, return the results."""
+    """Run every policy in a flux instance of its own, side by side; return the results."""
     workdir.mkdir(parents=True, exist_ok=True)
-    spath, rpath, opath = workdir / "stream.json", workdir / "R.json", workdir / "real.json"
+    spath, rpath = workdir / "stream.json", workdir / "R.json"
     spath.write_text(json.dumps(stream))
     from fluxsim.resource.rv1 import Rv1
 
     rpath.write_text(Rv1.from_shape(NNODES, CORES).encode())
-    cmd = [
-        "flux", "start", "-s1", sys.executable, __file__, "--inside",
-        "--stream", str(spath), "--R", str(rpath), "--output", str(opath),
-        "--policy", *policies,
-    ]
-    subprocess.run(cmd, check=True)
-    return json.loads(opath.read_text())
+    procs = []
+    for policy in policies:
+        opath = workdir / f"real-{policy}.json"
+        cmd = [
+            "flux", "start", "-s1", sys.executable, __file__, "--inside",
+            "--stream", str(spath), "--R", str(rpath), "--output", str(opath),
+            "--policy", policy,
+        ]
+        procs.append((subprocess.Popen(cmd), opath))
+    results = []
+    for policy, (proc, opath) in zip(policies, procs):
+        if proc.wait() != 0 or not opath.exists():
+            # e.g. sched-backfill 0.88 dies on a double allocation under load
+            results.append({"policy": policy, "error": f"flux start exited {proc.returncode}"})
+            continue
+        results.extend(json.loads(opath.read_text()))
+    return results
 
 
 # -- comparison --------------------------------------------------------------------------
@@ -356,8 +369,9 @@ def golden(stream, real):
         "scheduler": real["module"],
         "policy": real["policy"],
         "resources": {"nnodes": NNODES, "cores_per_node": CORES},
-        "note": "all jobs submitted while the scheduler was unloaded, then it was loaded; "
-        "mock execution (attributes.system.exec.test.run_duration)",
+        "note": "all jobs submitted one at a time while the scheduler was unloaded, then it "
+        "was loaded; fake resources (flux resource reload -f), mock execution "
+        "(attributes.system.exec.test.run_duration); start = seconds after the load",
         "stream": stream,
         "jobs": [
             {"index": e["index"], "order": e.get("order"), "R_lite": e["R_lite"],
@@ -377,6 +391,8 @@ def main(argv=None):
                    help="first lengthen run times until no placement depends on sub-second timing")
     p.add_argument("--workdir", default=str(ROOT / "benchmarks" / "out" / "trace_fidelity"))
     p.add_argument("--stream-file", help="take the stream from this JSON file")
+    p.add_argument("--runs", type=int, nargs=2, default=(1, 3), metavar=("MIN", "MAX"),
+                   help="run times in whole seconds, MIN..MAX (default 1 3)")
     p.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--stream", help=argparse.SUPPRESS)
     p.add_argument("--R", help=argparse.SUPPRESS)
@@ -387,12 +403,15 @@ def main(argv=None):
     if args.stream_file:
         stream = json.loads(Path(args.stream_file).read_text())
     else:
-        stream = make_stream(args.jobs, args.seed)
+        stream = make_stream(args.jobs, args.seed, tuple(args.runs))
     if args.robust:
         stream = robust(stream, args.policy)
     results = real_flux(stream, args.policy, Path(args.workdir))
     report = []
     for real in results:
+        if "error" in real:
+            print(f"{real['policy']:>8}: real Flux run failed: {real['error']}")
+            continue
         row = compare(stream, real, real["policy"])
         report.append(row)
         print(

@@ -13,8 +13,6 @@ limit ``duration``, and ``cancel_at`` replays a ``flux cancel``::
     (4, 60.0, 30.0)
 """
 
-import math
-
 __all__ = ["TraceJob", "Workload", "jobspec"]
 
 
@@ -236,7 +234,3 @@ class Workload:
 def _submit_key(job):
     return job.submit
 
-
-def ceil_div(a, b):
-    """``ceil(a / b)`` for positive ints."""
-    return -(-a // b) if isinstance(a, int) and isinstance(b, int) else math.ceil(a / b)
