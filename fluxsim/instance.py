@@ -129,14 +129,22 @@ class Instance:
         self._flush()
 
     def _flush(self):
-        """Process every event due at the current time, then schedule."""
+        """Process every event due at the current time, scheduling after each.
+
+        A broker handles simultaneous events one reactor turn at a time, and
+        its scheduler runs in between (a job that frees resources is followed
+        by a pass before the next one ends), so fluxsim schedules after every
+        event rather than once per instant.
+        """
         env = self.env
         while True:
-            while env.peek() <= env.now:
-                env.step()
-            if not self._sched_requested:
-                return
-            self._run_scheduler()
+            if self._sched_requested:
+                self._run_scheduler()
+            if env.peek() > env.now:
+                break
+            env.step()
+        if self.clock == "real":
+            self.changed.notify_all()
 
     def run(self, until=None):
         """Advance a virtual clock (as ``simpy.Environment.run``): to ``until``, or until idle."""

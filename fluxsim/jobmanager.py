@@ -74,7 +74,7 @@ class Job:
         self.alloc_pending = False
         self.waited = False
         self.name = None
-        self.t_run = 0.0
+        self.t_run = None  # alloc time; None until allocated (0.0 is a valid virtual time)
         self.t_cleanup = 0.0
         self.t_inactive = 0.0
 
@@ -90,7 +90,7 @@ class Job:
 
     def result(self):
         """The job's result, computed as libjob's ``job_result_calc`` does."""
-        if self.t_run > 0 and self.waitstatus == 0:
+        if self.t_run is not None and self.waitstatus == 0:
             return Result.COMPLETED
         exc = self.result_exception()
         if exc is not None:
@@ -116,7 +116,7 @@ class Job:
         """The payload of ``flux_job_result()``: what ``result_async().get_dict()`` returns."""
         res = {"id": self.id, "exception_occurred": False}
         res["t_submit"] = self.t_submit
-        if self.t_run:
+        if self.t_run is not None:
             res["t_run"] = self.t_run
         if self.t_cleanup and self.waitstatus is not None:
             res["t_cleanup"] = self.t_cleanup
@@ -178,7 +178,6 @@ class JobManager:
             job.exec_eventlog.append(event)
         for watcher in list(job.watchers):
             watcher(job, eventlog, event)
-        self.instance.notify()
         return event
 
     # -- submission --------------------------------------------------------

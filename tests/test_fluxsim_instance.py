@@ -241,3 +241,11 @@ def test_cancel_running_command(tmp_path):
         fj.cancel(h, jobid)
         info = fj.result(h, jobid)
     assert (info.result, info.waitstatus, info.returncode) == ("CANCELED", 36608, 143)
+
+
+def test_job_allocated_at_virtual_time_zero_completes(virtual):
+    """t_run = 0.0 is a real alloc time on a virtual clock (libjob's rule is 'was allocated')."""
+    h = fluxsim.Flux(virtual.uri)
+    jobid = fj.submit(h, mock_spec(run_duration="1s"))
+    info = fj.result(h, jobid)
+    assert (info.result, info.returncode, info.t_run) == ("COMPLETED", 0, 0.0)

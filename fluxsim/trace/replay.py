@@ -459,15 +459,14 @@ class _FastReplay:
         schedule = self.scheduler.schedule
         passes = 0
         while True:
-            # Everything due now, then one scheduling pass (Instance._flush).
-            while heap and heap[0][0] <= self.now:
+            # As Instance._flush: a scheduling pass after every event.
+            while self.sched_requested:
+                self.sched_requested = False
+                passes += 1
+                schedule()
+            if heap and heap[0][0] <= self.now:
                 _, _, kind, obj, token = pop(heap)
                 dispatch[kind](obj, token)
-            if self.sched_requested:
-                while self.sched_requested:
-                    self.sched_requested = False
-                    passes += 1
-                    schedule()
                 continue
             if not heap:
                 break
