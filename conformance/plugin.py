@@ -7,7 +7,6 @@ worker, torn down when the worker ends.  Without a ``flux`` command the real
 lane skips, saying so once.
 """
 
-import os
 
 import pytest
 

@@ -34,7 +34,8 @@ import time
 import simpy
 
 from fluxsim.execution import Execution
-from fluxsim.jobmanager import FLAG_NOVALIDATE, JobManager
+from fluxsim.constants import FLUX_JOB_NOVALIDATE as FLAG_NOVALIDATE
+from fluxsim.jobmanager import JobManager
 from fluxsim.resource.pool import Pool
 from fluxsim.resource.rv1 import Rv1
 from fluxsim.scheduler import make_scheduler

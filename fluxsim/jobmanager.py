@@ -10,10 +10,8 @@ import itertools
 
 from fluxsim.eventlog import EventLogEvent
 from fluxsim.constants import (
-    FLUX_JOB_NOVALIDATE as FLAG_NOVALIDATE,
     FLUX_JOB_PRIORITY_MAX as PRIORITY_MAX,
     FLUX_JOB_PRIORITY_MIN as PRIORITY_MIN,
-    FLUX_JOB_URGENCY_DEFAULT as URGENCY_DEFAULT,
     FLUX_JOB_URGENCY_EXPEDITE as URGENCY_EXPEDITE,
     FLUX_JOB_URGENCY_HOLD as URGENCY_HOLD,
     FLUX_JOB_WAITABLE as FLAG_WAITABLE,
@@ -21,7 +19,7 @@ from fluxsim.constants import (
     State,
 )
 
-__all__ = ["Job", "JobManager", "priority_of", "FLAG_NOVALIDATE"]
+__all__ = ["Job", "JobManager", "priority_of"]
 
 
 class Job:

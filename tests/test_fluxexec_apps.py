@@ -9,16 +9,13 @@ import os
 
 import pytest
 from fluxexec_support import (
-    BACKENDS,
     ERRMSG,
     affinity,
     bad_foo,
     multiply,
     rank_dependent,
     rank_info,
-    task_environment,
     whoami,
-    make_executor,
 )
 from parsl.executors.errors import InvalidResourceSpecification
 
@@ -26,16 +23,7 @@ from fluxexec import RemoteTraceback
 from fluxexec.executor import TaskFuture
 
 
-@pytest.fixture(autouse=True)
-def _importable_apps(monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", task_environment()["PYTHONPATH"])
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def executor(request, tmp_path_factory):
-    ex = make_executor(request.param, tmp_path_factory.mktemp(request.param))
-    yield ex
-    ex.shutdown()
+pytestmark = pytest.mark.usefixtures("importable_apps")
 
 
 def test_multiply(executor):

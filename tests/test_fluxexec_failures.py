@@ -7,25 +7,14 @@ from fluxexec_support import (
     BACKENDS,
     exit_with,
     kill_self,
-    make_executor,
     raise_unpicklable,
     sleep_with_pidfile,
-    task_environment,
 )
 
 from fluxexec import FluxJobException, NoResultError, RemoteAppError, SubmitError, TaskExitError
 
 
-@pytest.fixture(autouse=True)
-def _importable_apps(monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", task_environment()["PYTHONPATH"])
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def executor(request, tmp_path_factory):
-    ex = make_executor(request.param, tmp_path_factory.mktemp(request.param))
-    yield ex
-    ex.shutdown()
+pytestmark = pytest.mark.usefixtures("importable_apps")
 
 
 def test_nonzero_exit_is_a_task_exit_error_with_stderr(executor):

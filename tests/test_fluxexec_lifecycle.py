@@ -12,16 +12,13 @@ from fluxexec_support import (
     multiply,
     process_gone,
     sleep_with_pidfile,
-    task_environment,
     wait_until,
 )
 
 from fluxexec import ExecutorShutdown, FluxExecutor, FluxJobException, InstanceLost
 
 
-@pytest.fixture(autouse=True)
-def _importable_apps(monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", task_environment()["PYTHONPATH"])
+pytestmark = pytest.mark.usefixtures("importable_apps")
 
 
 @pytest.fixture(params=BACKENDS)

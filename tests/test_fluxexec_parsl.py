@@ -1,9 +1,7 @@
 """fluxexec under Parsl's DataFlowKernel: python and bash apps, walltime, monitoring."""
 
-import os
 
 import pytest
-from fluxexec_support import task_environment
 
 import parsl
 from parsl import bash_app, python_app
@@ -13,9 +11,7 @@ from parsl.data_provider.files import File
 from fluxexec import FluxExecutor
 
 
-@pytest.fixture(autouse=True)
-def _importable_apps(monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", task_environment()["PYTHONPATH"])
+pytestmark = pytest.mark.usefixtures("importable_apps")
 
 
 @pytest.fixture
