@@ -604,7 +604,7 @@ class _InstanceReplay:
         self.done = 0
 
     def run(self):
-        from fluxsim.jobmanager import FLAG_NOVALIDATE
+        from fluxsim.constants import FLUX_JOB_NOVALIDATE as FLAG_NOVALIDATE
 
         inst = self.inst
         self.flags = FLAG_NOVALIDATE
