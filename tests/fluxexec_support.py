@@ -27,7 +27,7 @@ BACKENDS = [
     pytest.param(
         "flux",
         id="flux",
-        marks=[pytest.mark.real, pytest.mark.skipif(not real_flux_available(), reason="no real Flux (flux on PATH)")],
+        marks=[pytest.mark.real, pytest.mark.skipif(not real_flux_available(), reason="real Flux not found: no flux command on PATH")],
     ),
 ]
 
