@@ -26,7 +26,6 @@ files (``golden/NAME.json``) recorded from real Flux by
 """
 
 import json
-import os
 from pathlib import Path
 
 import yaml
@@ -85,11 +84,6 @@ class Case:
     def id(self):
         """``file::name``, unique across the suite."""
         return f"{self.file}::{self.name}"
-
-    @property
-    def has_env(self):
-        """True if some job runs a real command (so a real clock is needed)."""
-        return self.clock == "real"
 
     def __repr__(self):
         return f"Case({self.id})"
@@ -231,8 +225,3 @@ def _diff_tasks(expected, observed):
 def flux_version_of(golden):
     """The flux-core version a golden file was recorded with."""
     return (golden or {}).get("flux_version", "unknown")
-
-
-def env_flag(name):
-    """True if environment variable ``name`` is set to a true-ish value."""
-    return os.environ.get(name, "").lower() in ("1", "true", "yes")

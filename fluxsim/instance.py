@@ -242,13 +242,6 @@ class Instance:
         uid = self.owner if userid is None else userid
         return self.jobmanager.submit(spec, request, urgency, flags, uid)
 
-    def job(self, jobid, errnum=errno.ENOENT, message="unknown job id"):
-        """The job with id ``jobid`` or OSError(errnum, message)."""
-        try:
-            return self.jobmanager.jobs[int(jobid)]
-        except (KeyError, ValueError, TypeError):
-            raise OSError(errnum, message) from None
-
     # -- scheduler ------------------------------------------------------------------
 
     def request_schedule(self):
