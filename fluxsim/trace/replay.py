@@ -32,6 +32,8 @@ Two engines give the same records:
 import heapq
 import time as _time
 
+from fluxsim.constants import FLUX_JOB_PRIORITY_MIN as PRIORITY_MIN
+from fluxsim.jobmanager import priority_of
 from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources, Pool
 from fluxsim.resource.request import ResourceRequest
 from fluxsim.resource.rv1 import Rv1
@@ -43,8 +45,6 @@ __all__ = ["JobRecord", "ReplayResult", "replay", "MODES"]
 
 MODES = ("fast", "instance")
 
-PRIORITY_MIN = 0
-PRIORITY_MAX = 4294967295
 SIGTERM = 15
 SIGALRM = 14
 
@@ -186,15 +186,6 @@ def _resource_set(nnodes, cores_per_node, gpus_per_node, R):
     if nnodes is None or cores_per_node is None:
         raise ValueError("give nnodes and cores_per_node, or R")
     return Rv1.from_shape(nnodes, cores_per_node, gpus_per_node)
-
-
-def priority_of(urgency):
-    """The default priority plugin: urgency, hold -> 0, expedite -> max."""
-    if urgency == 0:
-        return PRIORITY_MIN
-    if urgency == 31:
-        return PRIORITY_MAX
-    return urgency
 
 
 def replay(
