@@ -369,3 +369,42 @@ def test_job_list_finds_job(flux_api):
     assert mine[0]["priority"] == 0
     job.cancel(h, jobid)
     job.result(h, jobid)
+
+
+@pytest.mark.parametrize(
+    "signum, message",
+    [(None, "job is not running"), (0, "job is not running"), (99, "Invalid signal number")],
+)
+def test_kill_pending_job(flux_api, signum, message):
+    job, h = flux_api
+    jobid = job.submit(h, mock(job), urgency=0)
+    with pytest.raises(OSError) as info:
+        job.kill(h, jobid, signum)
+    assert (info.value.errno, info.value.strerror) == (errno.EINVAL, message)
+    job.cancel(h, jobid)
+    job.result(h, jobid)
+
+
+def test_nonfatal_exception_keeps_job_running(flux_api):
+    job, h = flux_api
+    jobid = job.submit(h, mock(job))
+    job.event_wait(h, jobid, "start")
+    job.job_raise(h, jobid, "test", 3, "just a note")
+    with pytest.raises(OSError) as info:
+        job.job_raise(h, jobid, "test", 8, "bad")
+    assert (info.value.errno, info.value.strerror) == (errno.EPROTO, "invalid exception severity")
+    # a mock job has no job shell to deliver a signal to: kill leaves it running
+    job.kill(h, jobid, 10)
+    assert job.get_job(h, jobid)["state"] == "RUN"
+    job.cancel(h, jobid)
+    data = job.result_async(h, jobid).get_dict()
+    assert (data["result"], data["exception_type"], data["waitstatus"]) == (4, "cancel", 15)
+
+
+def test_kill_running_command(flux_api):
+    job, h = flux_api
+    jobid = job.submit(h, command(job, ["sleep", "300"]))
+    job.event_wait(h, jobid, "shell.start", eventlog="guest.exec.eventlog")
+    job.kill(h, jobid, 9)
+    info = job.result(h, jobid)
+    assert (info.result, info.waitstatus, info.returncode) == ("FAILED", 137 << 8, 137)

@@ -365,13 +365,13 @@ class Execution:
         self._kill(job, ex.kill_signal)
 
     def signal(self, job, signum):
-        """``flux job kill``: deliver ``signum`` to every task."""
+        """``flux job kill``: deliver ``signum`` to every task.
+
+        Flux publishes the signal to the job's shells; a mock job has none,
+        so it runs on untouched.
+        """
         ex = job.exec
-        if ex is None:
-            return
-        if ex.mock:
-            self._mock_killed(job, signum)
-        else:
+        if ex is not None and not ex.mock:
             self._signal_procs(ex, signum)
 
     def _kill(self, job, signum):

@@ -38,12 +38,12 @@ def _request(flux_handle, jobid, errnum, action):
 
 def kill_async(flux_handle, jobid, signum=None):
     """Send ``signum`` (default SIGTERM) to a running job's tasks."""
-    signum = _signal.SIGTERM if signum is None else int(signum)
+    signum = int(signum) if signum else _signal.SIGTERM  # flux: 0 means SIGTERM too
 
     def action(inst, job):
         if not 0 < signum < _signal.NSIG:
             raise OSError(errno.EINVAL, "Invalid signal number")
-        if job.state != State.RUN:
+        if not job.state & State.RUNNING:
             raise OSError(errno.EINVAL, "job is not running")
         inst.execution.signal(job, signum)
 
