@@ -20,6 +20,7 @@ from conformance.session import poll_until
 __all__ = [
     "SimInstance",
     "RealFlux",
+    "ConnectedFlux",
     "RealInstance",
     "find_flux",
     "parse_eventlog",
@@ -172,6 +173,50 @@ class RealFlux:
                 os.killpg(self.proc.pid, 9)
                 self.proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def same_shape(R, shape):
+    """True if R v1 ``R`` is exactly the resource set the suite builds for ``shape``."""
+    from fluxsim.resource.rv1 import Rv1
+
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    want = Rv1.from_config(tomllib.loads(resource_toml(shape)))
+    have = Rv1.from_dict(R)
+    return list(have.ranks.values()) == list(want.ranks.values())
+
+
+class ConnectedFlux:
+    """The instance in FLUX_URI, used for a shape when its resources match it."""
+
+    def __init__(self, uri):
+        from fluxexec.backends import load
+
+        backend = load("flux")
+        self.uri = uri
+        self.job = backend.job
+        self.handle = backend.Flux(uri)
+
+    @classmethod
+    def for_shape(cls, shape):
+        """The FLUX_URI instance if it is real Flux with exactly ``shape``, else None.
+
+        Only without parallel xdist workers: placements are only comparable
+        on an instance no one else submits to.
+        """
+        uri = os.environ.get("FLUX_URI")
+        if not uri or uri.startswith("sim://"):
+            return None
+        if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+            return None
+        flux = cls(uri)
+        R = flux.handle.rpc("resource.status", nodeid=0).get()["R"]
+        return flux if same_shape(R, shape) else None
+
+    def close(self):
+        """Leave the instance running: it is not ours."""
 
 
 class RealInstance:

@@ -1,16 +1,28 @@
 """pytest plugin (entry point ``pytest11``): lane option, instance fixtures, summary.
 
 ``--flux-backend=sim`` (default) runs cases on fluxsim in this process;
-``--flux-backend=real`` on real Flux: FLUX_URI's instance for API tests, and
-for cases one ``flux start --test-size=N`` per resource shape per xdist
-worker, torn down when the worker ends.  Without a ``flux`` command the real
+``--flux-backend=real`` on real Flux: the instance in FLUX_URI when its
+resources are exactly the shape a case needs (e.g. one started with
+``flux start -c DIR`` on the suite's ``resource_toml``) and no other xdist
+worker shares it, otherwise one
+``flux start --test-size=N`` per resource shape per xdist worker, torn down
+when the worker ends.  Without a ``flux`` command (and no FLUX_URI) the real
 lane skips, saying so once.
 """
 
 
 import pytest
 
-from conformance.backends import RealFlux, RealInstance, SimInstance, find_flux, shape_key
+import os
+
+from conformance.backends import (
+    ConnectedFlux,
+    RealFlux,
+    RealInstance,
+    SimInstance,
+    find_flux,
+    shape_key,
+)
 
 LANES = ("sim", "real")
 NO_FLUX = "real Flux not found: no flux command on PATH"
@@ -35,7 +47,7 @@ def pytest_configure(config):
 def flux_lane(request):
     """``"sim"`` or ``"real"``; the real lane skips when no flux is found."""
     lane = request.config.getoption("--flux-backend")
-    if lane == "real" and find_flux() is None:
+    if lane == "real" and find_flux() is None and not os.environ.get("FLUX_URI"):
         pytest.skip(NO_FLUX)
     return lane
 
@@ -57,10 +69,7 @@ def case_instance(flux_lane, _real_pool):
         if flux_lane == "sim":
             inst = SimInstance(case.shape, clock=case.clock)
         else:
-            key = shape_key(case.shape)
-            if key not in _real_pool:
-                _real_pool[key] = RealFlux(case.shape)
-            inst = RealInstance(_real_pool[key])
+            inst = RealInstance(real_flux(_real_pool, case.shape))
         made.append(inst)
         return inst
 
@@ -78,11 +87,16 @@ def flux_api(flux_lane, _real_pool, tmp_path):
         yield inst.job, inst.handle
         inst.close()
         return
-    key = shape_key(shape)
-    if key not in _real_pool:
-        _real_pool[key] = RealFlux(shape)
-    flux = _real_pool[key]
+    flux = real_flux(_real_pool, shape)
     yield flux.job, flux.handle
+
+
+def real_flux(pool, shape):
+    """This worker's real instance for ``shape``: FLUX_URI's if it fits, else started."""
+    key = shape_key(shape)
+    if key not in pool:
+        pool[key] = ConnectedFlux.for_shape(shape) or RealFlux(shape)
+    return pool[key]
 
 
 def pytest_runtest_logreport(report):

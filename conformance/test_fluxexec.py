@@ -10,7 +10,8 @@ import os
 
 import pytest
 
-from conformance.backends import RealFlux, SimInstance, shape_key
+from conformance.backends import SimInstance
+from conformance.plugin import real_flux
 from conformance.model import load_cases, load_golden
 from conformance.session import parse_task_lines
 
@@ -53,10 +54,7 @@ def parsl_app(flux_lane, _real_pool, tmp_path_factory):
         inst = SimInstance(shape, clock="real")
         uri = inst.instance.uri
     else:
-        key = shape_key(shape)
-        if key not in _real_pool:
-            _real_pool[key] = RealFlux(shape)
-        inst, uri = None, _real_pool[key].uri
+        inst, uri = None, real_flux(_real_pool, shape).uri
     saved = os.environ.get("FLUX_URI")
     os.environ["FLUX_URI"] = uri
     executor = FluxExecutor(backend="auto")
