@@ -19,6 +19,7 @@ virtual clock there is no thread: time moves in :meth:`Instance.run` and in
 any blocking call, which advances the simulation until it can answer.
 """
 
+import atexit
 import contextlib
 import errno
 import itertools
@@ -47,6 +48,15 @@ CLOCKS = ("real", "virtual")
 _registry = {}
 _registry_lock = threading.Lock()
 _counter = itertools.count()
+
+
+@atexit.register
+def _shutdown_all():
+    """An instance left running at exit still stops its tasks."""
+    with _registry_lock:
+        live = list(_registry.values())
+    for inst in live:
+        inst.shutdown()
 
 
 def lookup(uri):
