@@ -247,6 +247,18 @@ def environment():
     return {"shape": GPU4, "cases": cases}
 
 
+def binding():
+    """CPU binding: nodes of 2 cores, so every core exists on a 2-CPU recorder."""
+    cases = []
+    for mode in ("on", "per-task", "off"):
+        for kw in ({"num_tasks": 1}, {"num_tasks": 2}, {"num_tasks": 1, "cores_per_task": 2},
+                   {"num_tasks": 3, "num_nodes": 2}, {"num_tasks": 4, "num_nodes": 2}):
+            cases.append(one(f"bind-{mode}-" + req_name(**kw), bind=mode, **kw))
+    cases.append({"name": "bind-second-job-gets-other-core", "steps": [
+        submit("a", num_tasks=1, run_duration="1h"), submit("b", num_tasks=1, bind="on")]})
+    return {"shape": {"nnodes": 2, "cores_per_node": 2, "gpus_per_node": 0}, "cases": cases}
+
+
 def jobspecs():
     def spec(resources, count=None):
         return {
@@ -297,6 +309,7 @@ def main():
         "drain": drain(),
         "lifecycle": lifecycle(),
         "environment": environment(),
+        "binding": binding(),
         "jobspecs": jobspecs(),
     }
     unsat = unsatisfiable()

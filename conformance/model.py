@@ -15,7 +15,9 @@ Operations: ``submit`` (resource request keys of ``JobspecV1.from_command``:
 num_tasks, cores_per_task, gpus_per_task, num_nodes, exclusive; plus
 duration, urgency, run_duration / wait_status / mock_exception for mock
 execution, ``env: true`` to run a real command that reports each task's
-environment, or ``jobspec`` for a raw RFC 14 jobspec), ``cancel``, ``drain``,
+environment, ``bind: on|per-task|off`` to run it with that cpu-affinity and
+report each task's allowed CPUs too, or ``jobspec`` for a raw RFC 14
+jobspec), ``cancel``, ``drain``,
 ``undrain``, ``urgency`` and ``wait`` (seconds of instance time).
 
 After every step the suite observes every job (:func:`observe_job`); the
@@ -58,6 +60,7 @@ SUBMIT_KEYS = {
     "wait_status",
     "mock_exception",
     "env",
+    "bind",
     "jobspec",
 }
 #: a mock job runs this long unless the case says otherwise: "until canceled"
@@ -77,8 +80,13 @@ class Case:
         self.expect = expect
         self.not_recorded = not_recorded
         self.clock = "real" if any(
-            "submit" in s and s["submit"].get("env") for s in steps
+            "submit" in s and (s["submit"].get("env") or s["submit"].get("bind")) for s in steps
         ) else "virtual"
+
+    @property
+    def binds(self):
+        """True if the case observes CPU binding (which depends on the machine's CPUs)."""
+        return any("submit" in s and s["submit"].get("bind") for s in self.steps)
 
     @property
     def id(self):

@@ -8,6 +8,7 @@ shows up as a diff in review.
 import argparse
 import datetime
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -16,7 +17,7 @@ from conformance.backends import RealFlux, RealInstance, find_flux, shape_key
 from conformance.model import golden_path, load_cases, load_golden
 from conformance.session import run_case
 
-__all__ = ["main", "flux_version"]
+__all__ = ["main", "flux_version", "machine_cpus"]
 
 
 def flux_version(flux):
@@ -26,6 +27,13 @@ def flux_version(flux):
         if line.startswith("commands:"):
             return line.split()[-1]
     return out.split()[-1]
+
+
+def machine_cpus():
+    """The CPUs this process may run on, as the kernel lists them (``0-1``)."""
+    from fluxsim.resource import idset
+
+    return idset.encode(sorted(os.sched_getaffinity(0)))
 
 
 def main(argv=None):
@@ -63,6 +71,8 @@ def save(file, name, outcome, version):
     doc = {
         "flux_version": golden["flux_version"],
         "recorded": golden["recorded"],
+        # CPU binding is only comparable on a machine with the same CPUs
+        "machine_cpus": machine_cpus(),
         "cases": dict(sorted(golden["cases"].items())),
     }
     golden_path(file).write_text(json.dumps(doc, indent=1) + "\n")

@@ -18,6 +18,8 @@ ENV_SCRIPT = (
     'echo "$FLUX_TASK_RANK $FLUX_TASK_LOCAL_ID $FLUX_JOB_SIZE $FLUX_JOB_NNODES '
     '${CUDA_VISIBLE_DEVICES:-unset} ${FLUX_URI##*/}"'
 )
+#: :data:`ENV_SCRIPT` plus the CPUs the task may run on (its binding)
+BIND_SCRIPT = ENV_SCRIPT[:-1] + ' $(grep Cpus_allowed_list: /proc/self/status | cut -f2)"'
 #: the only environment env jobs get, identical on both lanes
 ENV_JOB_ENVIRONMENT = {"PATH": "/usr/bin:/bin"}
 
@@ -30,19 +32,20 @@ def parse_task_lines(text):
     tasks = []
     for line in text.splitlines():
         fields = line.split()
-        if len(fields) != 6:
+        if len(fields) not in (6, 7):
             continue
-        rank, local_id, size, nnodes, cuda, uri_tail = fields
-        tasks.append(
-            {
-                "rank": int(rank),
-                "local_id": int(local_id),
-                "size": int(size),
-                "nnodes": int(nnodes),
-                "cuda_visible_devices": cuda,
-                "broker_rank": int(uri_tail.rsplit("-", 1)[-1]),
-            }
-        )
+        rank, local_id, size, nnodes, cuda, uri_tail = fields[:6]
+        task = {
+            "rank": int(rank),
+            "local_id": int(local_id),
+            "size": int(size),
+            "nnodes": int(nnodes),
+            "cuda_visible_devices": cuda,
+            "broker_rank": int(uri_tail.rsplit("-", 1)[-1]),
+        }
+        if len(fields) == 7:
+            task["cpus"] = fields[6]
+        tasks.append(task)
     return sorted(tasks, key=lambda t: t["rank"])
 
 
@@ -51,9 +54,12 @@ def _jobspec(jobmod, args, outdir):
         return args["jobspec"]
     keys = ("num_tasks", "cores_per_task", "gpus_per_task", "num_nodes", "exclusive")
     kwargs = {k: args[k] for k in keys if k in args}
-    if args.get("env"):
-        spec = jobmod.JobspecV1.from_command(["sh", "-c", ENV_SCRIPT], **kwargs)
+    if args.get("env") or args.get("bind"):
+        script = BIND_SCRIPT if args.get("bind") else ENV_SCRIPT
+        spec = jobmod.JobspecV1.from_command(["sh", "-c", script], **kwargs)
         spec.environment = dict(ENV_JOB_ENVIRONMENT)
+        if args.get("bind"):
+            spec.setattr_shell_option("cpu-affinity", args["bind"])
         spec.cwd = outdir
         spec.setattr_shell_option("output.stdout.path", os.path.join(outdir, "{{id}}.out"))
     else:
@@ -103,7 +109,7 @@ class _Run:
             self.errors[label] = f"{type(exc).__name__}: {exc}"
             return
         self.ids[label] = jobid
-        if args.get("env"):
+        if args.get("env") or args.get("bind"):
             self.env_jobs.add(label)
 
     def _op_cancel(self, args):

@@ -14,6 +14,14 @@ def expected_outcome(case):
         _GOLDEN[case.file] = load_golden(case.file)
     golden = _GOLDEN[case.file]
     if golden and case.name in golden["cases"]:
+        if case.binds:
+            from conformance.record import machine_cpus
+
+            recorded = golden.get("machine_cpus")
+            if recorded != machine_cpus():
+                pytest.skip(
+                    f"{case.id}: binding recorded on CPUs {recorded}, this machine has {machine_cpus()}"
+                )
         return golden["cases"][case.name], f"flux-core {flux_version_of(golden)}"
     if case.expect is not None:
         return case.expect, f"documented rule (not recorded from Flux: {case.not_recorded})"

@@ -14,6 +14,7 @@ On a fatal exception a running job gets SIGTERM (SIGALRM on timeout), then
 SIGKILL after the kill timeout, as job-exec does.
 """
 
+import contextlib
 import errno
 import json
 import os
@@ -84,25 +85,36 @@ def _binding(rank, options):
     """Per local task, the CPUs of this machine to bind to (None: leave unbound).
 
     The shell's cpu-affinity (default ``on``: the node's allocated cores;
-    ``per-task``: each task's share), applied where those core ids exist
-    here; like the real shell, which warns and binds nothing when R names
-    cores the node does not have.
+    ``per-task``: each task's share), applied where the rank's cores exist
+    on this machine; like the real shell, which disables affinity for the
+    whole node ("unable to get cpuset for cores ...") when R names a core
+    the node does not have.
     """
     opt = str((options or {}).get("cpu-affinity", "on"))
     if opt.startswith("dry-run") or not hasattr(os, "sched_setaffinity"):
         return None
+    if not set(rank.core_ids) <= os.sched_getaffinity(0):
+        return None
     sets = shell.cpu_affinity(rank, options)
     if not sets:
         return None
-    here = os.sched_getaffinity(0)
-    return [set(cores) if cores and set(cores) <= here else None for cores in sets]
+    return [set(cores) if cores else None for cores in sets]
 
 
-def _bind(pid, cpus):
+@contextlib.contextmanager
+def _bound(cpus):
+    """Bind this thread to ``cpus`` while it spawns a task, so the task
+    inherits the binding from its first instruction (a preexec_fn would
+    cost a full fork per task; binding the child afterwards races it)."""
+    if not cpus:
+        yield
+        return
+    saved = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
     try:
-        os.sched_setaffinity(pid, cpus)
-    except OSError:
-        pass  # already exited
+        yield
+    finally:
+        os.sched_setaffinity(0, saved)
 
 
 class Execution:
@@ -230,21 +242,17 @@ class Execution:
                     env = shell.task_environment(base_env, f58, info, taskid, rundir=inst.rundir)
                     cpus = binding[local_id] if binding else None
                     try:
-                        proc = subprocess.Popen(
-                            command,
-                            cwd=cwd,
-                            env=env,
-                            stdin=subprocess.DEVNULL,
-                            stdout=stdout,
-                            stderr=stderr,
-                            start_new_session=True,
-                            close_fds=True,
-                        )
-                        if cpus:
-                            # bound from here: a preexec_fn would cost a full
-                            # fork per task (no vfork), which halves throughput;
-                            # the task is bound microseconds after exec
-                            _bind(proc.pid, cpus)
+                        with _bound(cpus):
+                            proc = subprocess.Popen(
+                                command,
+                                cwd=cwd,
+                                env=env,
+                                stdin=subprocess.DEVNULL,
+                                stdout=stdout,
+                                stderr=stderr,
+                                start_new_session=True,
+                                close_fds=True,
+                            )
                     except OSError as exc:
                         failed = (rank, taskid, exc)
                         break
