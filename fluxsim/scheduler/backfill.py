@@ -33,6 +33,7 @@ shortcuts keep the same decisions:
 from fluxsim.job.JobID import JobID
 from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources
 from fluxsim.scheduler.sortedqueue import SortedQueue
+from fluxsim.scheduler.unparsed import Unparsed
 
 __all__ = ["BackfillScheduler"]
 
@@ -56,7 +57,7 @@ class BackfillScheduler:
         self._shadow_value = None
         self._scanned = None  # (head id, pool generation) after the last backfill scan
         self._new = []  # jobs queued since the last scan
-        self._bad = []  # jobs whose jobspec could not be parsed
+        self._bad = Unparsed()
         self._size = {}  # job id -> (ncores, ngpus, feasible)
         #: Counters: scheduling passes, shadow-time computations, allocation
         #: attempts (pool calls) and backfilled jobs.
@@ -66,10 +67,9 @@ class BackfillScheduler:
 
     def alloc(self, job):
         """A new alloc request."""
-        request = job.request
-        if isinstance(request, Exception):
-            self._bad.append(job)
+        if self._bad.hold(job):
             return
+        request = job.request
         try:
             self.pool.check_feasibility(request)
             feasible = True
@@ -85,8 +85,7 @@ class BackfillScheduler:
         """Withdraw a pending alloc request."""
         self.queue.remove(job)
         self._size.pop(job.id, None)
-        if job in self._bad:
-            self._bad.remove(job)
+        self._bad.discard(job)
 
     def prioritize(self, job):
         """The job's priority changed: re-queue it and plan from scratch."""
@@ -103,9 +102,7 @@ class BackfillScheduler:
         """One pass: head first, then backfill around its reservation."""
         self.stats["passes"] += 1
         manager = self.instance.jobmanager
-        while self._bad:
-            job = self._bad.pop(0)
-            manager.alloc_deny(job, f"cannot parse jobspec: {job.request}")
+        self._bad.deny_all(manager)
         pool = self.pool
         queue = self.queue
         now = self.instance.timestamp()

@@ -28,6 +28,7 @@ from bisect import bisect_right
 
 from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources
 from fluxsim.scheduler.sortedqueue import SortedQueue
+from fluxsim.scheduler.unparsed import Unparsed
 
 __all__ = ["ConservativeScheduler", "place"]
 
@@ -260,7 +261,7 @@ class ConservativeScheduler:
         if queue_depth is not None:
             self.queue_depth = queue_depth
         self.queue = SortedQueue()
-        self._bad = []
+        self._bad = Unparsed()
         self._last = None  # (pool generation, ids considered) of the last pass
         ranks = instance.R.ranks
         self._ranks = list(ranks)
@@ -276,16 +277,13 @@ class ConservativeScheduler:
 
     def alloc(self, job):
         """A new alloc request."""
-        if isinstance(job.request, Exception):
-            self._bad.append(job)
-            return
-        self.queue.push(job)
+        if not self._bad.hold(job):
+            self.queue.push(job)
 
     def cancel(self, job):
         """Withdraw a pending alloc request."""
         self.queue.remove(job)
-        if job in self._bad:
-            self._bad.remove(job)
+        self._bad.discard(job)
 
     def prioritize(self, job):
         """The job's priority changed: re-queue it."""
@@ -310,9 +308,7 @@ class ConservativeScheduler:
         """One pass over the first ``queue_depth`` jobs: start or reserve each."""
         self.stats["passes"] += 1
         manager = self.instance.jobmanager
-        while self._bad:
-            job = self._bad.pop(0)
-            manager.alloc_deny(job, f"cannot parse jobspec: {job.request}")
+        self._bad.deny_all(manager)
         pool = self.pool
         queue = self.queue
         jobs = queue.first(self.queue_depth)

@@ -7,6 +7,7 @@ it is tried (no backfill).  An infeasible request is denied with the pool's
 
 from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources
 from fluxsim.scheduler.queue import PendingQueue
+from fluxsim.scheduler.unparsed import deny_note
 
 __all__ = ["FIFOScheduler"]
 
@@ -54,7 +55,7 @@ class FIFOScheduler:
             request = job.request
             if isinstance(request, Exception):
                 self.queue.pop()
-                manager.alloc_deny(job, f"cannot parse jobspec: {request}")
+                manager.alloc_deny(job, deny_note(request))
                 continue
             try:
                 R = pool.alloc(job.id, request, self.instance.timestamp())

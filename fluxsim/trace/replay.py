@@ -39,6 +39,7 @@ from fluxsim.resource.request import ResourceRequest
 from fluxsim.resource.rv1 import Rv1
 from fluxsim.scheduler import make_scheduler
 from fluxsim.scheduler.fifo import FIFOScheduler
+from fluxsim.scheduler.unparsed import deny_note
 from fluxsim.util import parse_fsd
 
 __all__ = ["JobRecord", "ReplayResult", "replay", "MODES"]
@@ -330,7 +331,7 @@ class _FastFIFO(FIFOScheduler):
             request = job.request
             if isinstance(request, Exception):
                 queue.pop()
-                manager.alloc_deny(job, f"cannot parse jobspec: {request}")
+                manager.alloc_deny(job, deny_note(request))
                 continue
             try:
                 R = pool.alloc(job.id, request, now)
