@@ -44,7 +44,6 @@ class _JobExec:
         "started",
         "killed",
         "exception_status",
-        "outputs",
         "wait_status",
         "layout",
         "kill_signal",
@@ -59,7 +58,6 @@ class _JobExec:
         self.started = False
         self.killed = False
         self.exception_status = None
-        self.outputs = []
         self.wait_status = 0
         self.layout = None
         self.kill_signal = signal.SIGTERM

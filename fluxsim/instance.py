@@ -275,10 +275,6 @@ class Instance:
         self.scheduler.free(job)
         self.request_schedule()
 
-    def job_inactive(self, job):
-        """A job reached INACTIVE: answer waiters of waitable jobs."""
-        self.notify()
-
     # -- administration --------------------------------------------------------------
 
     def drain(self, ranks, reason=""):

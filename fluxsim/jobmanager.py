@@ -297,7 +297,6 @@ class JobManager:
         self.post(job, "clean")
         job.state = State.INACTIVE
         job.t_inactive = self.instance.timestamp()
-        self.instance.job_inactive(job)
 
 
 def _job_name(jobspec):
