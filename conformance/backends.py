@@ -75,6 +75,15 @@ def resource_toml(shape):
     return "\n".join(lines) + "\n"
 
 
+def resource_config(shape):
+    """:func:`resource_toml` parsed, as ``flux start -c`` reads it."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    return tomllib.loads(resource_toml(shape))
+
+
 class SimInstance:
     """A fluxsim instance for one case (virtual clock unless it runs commands)."""
 
@@ -82,12 +91,7 @@ class SimInstance:
         import fluxsim
         import fluxsim.job
 
-        try:
-            import tomllib
-        except ImportError:  # Python 3.10
-            import tomli as tomllib
-        config = tomllib.loads(resource_toml(shape))
-        self.instance = fluxsim.start(config=config, clock=clock)
+        self.instance = fluxsim.start(config=resource_config(shape), clock=clock)
         self.job = fluxsim.job
         self.handle = fluxsim.Flux(self.instance.uri)
         self.clock = clock
@@ -179,11 +183,7 @@ def same_shape(R, shape):
     """True if R v1 ``R`` is exactly the resource set the suite builds for ``shape``."""
     from fluxsim.resource.rv1 import Rv1
 
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib
-    want = Rv1.from_config(tomllib.loads(resource_toml(shape)))
+    want = Rv1.from_config(resource_config(shape))
     have = Rv1.from_dict(R)
     return list(have.ranks.values()) == list(want.ranks.values())
 

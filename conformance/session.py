@@ -6,6 +6,7 @@ either real Flux or fluxsim, and knows how to let time pass and how to tell
 when the instance has settled after a step.
 """
 
+import json
 import os
 import time
 
@@ -101,8 +102,6 @@ class _Run:
         try:
             spec = _jobspec(self.job, args, self.outdir)
             if isinstance(spec, dict):
-                import json
-
                 spec = json.dumps(spec)
             jobid = self.job.submit(self.h, spec, urgency=args.get("urgency", 16))
         except (OSError, ValueError, TypeError) as exc:
