@@ -25,7 +25,8 @@ The keys (all optional; the value shown is the default):
 ``exclusive`` (bool, False)
     Allocate the ``num_nodes`` nodes whole (needs ``num_nodes``).
 ``duration`` (seconds > 0 as int or float, or a Flux Standard Duration
-    string such as ``"90s"``, ``"10m"``, ``"2h"``, ``"1d"``; None)
+    string such as ``"500ms"``, ``"90s"``, ``"10m"``, ``"2h"``, ``"1d"``,
+    parsed by Flux's rule, :func:`fluxexec.fsd.parse_fsd`; None)
     Time limit of the job; Flux raises a ``timeout`` job exception when it
     expires.  None means the instance's default (usually unlimited).
 ``queue`` (str, None)
@@ -58,10 +59,11 @@ The keys (all optional; the value shown is the default):
 
 import math
 import os
-import re
 from collections.abc import Mapping
 
 from parsl.executors.errors import InvalidResourceSpecification
+
+from fluxexec.fsd import parse_fsd
 
 __all__ = ["KEYS", "CLEAN_ENVIRONMENT", "Request", "validate", "jobspec", "parse_duration"]
 
@@ -82,18 +84,16 @@ CLEAN_ENVIRONMENT = (
 AFFINITIES = ("on", "off", "per-task")
 ENVIRONMENT_POLICIES = ("inherit", "clean")
 
-_FSD = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*([smhd]?)\s*$")
-_FSD_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-
 
 def parse_duration(value):
-    """Seconds in a duration: a number, or a Flux Standard Duration string (RFC 23)."""
+    """Seconds in a ``duration``: a number of seconds, or a Flux Standard Duration string.
+
+    Strings follow Flux's own rule (:func:`fluxexec.fsd.parse_fsd`, as
+    ``flux.util.parse_fsd``): ``"10ms"``, ``"1_000"`` and ``"2h"`` parse,
+    ``"2h "`` raises ``ValueError``.
+    """
     if isinstance(value, str):
-        m = _FSD.match(value)
-        if not m:
-            raise ValueError(f"invalid Flux Standard Duration {value!r}")
-        number = value.strip().rstrip("smhd").strip()
-        return float(number) * _FSD_UNITS[m.group(2)]
+        return parse_fsd(value)
     return float(value)
 
 
@@ -110,17 +110,15 @@ def _choice(values):
 
 
 def _duration_ok(v):
-    if isinstance(v, bool):
+    # Flux's jobspec refuses an infinite duration, and 0 would mean "unlimited"
+    # to Flux, which is what leaving the key unset already says.
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
         return False
-    if isinstance(v, (int, float)):
-        return v > 0 and math.isfinite(v)
-    if isinstance(v, str):
-        try:
-            seconds = parse_duration(v)
-        except ValueError:
-            return False
-        return seconds > 0 and math.isfinite(seconds)
-    return False
+    try:
+        seconds = parse_duration(v)
+    except (ValueError, OverflowError):
+        return False
+    return seconds > 0 and math.isfinite(seconds)
 
 
 def _environment_ok(v):
@@ -135,7 +133,12 @@ KEYS = {
     "gpus_per_task": (*_int(0), 0),
     "num_nodes": (*_int(1), None),
     "exclusive": (lambda v: isinstance(v, bool), "a bool", False),
-    "duration": (_duration_ok, "seconds > 0 (int or float) or a Flux Standard Duration string like '10m'", None),
+    "duration": (
+        _duration_ok,
+        "seconds > 0 (int or float) or a finite Flux Standard Duration string > 0"
+        " (a number with an optional unit ms, s, m, h or d, like '10m')",
+        None,
+    ),
     "queue": (lambda v: isinstance(v, str) and v != "", "a non-empty str", None),
     "urgency": (*_int(0, 31), 16),
     "cpu_affinity": (*_choice(AFFINITIES), "on"),

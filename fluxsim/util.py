@@ -15,16 +15,18 @@ an RFC 37 file archive entry::
     {'system': {'shell': {'options': {'mpi': 'none'}}}}
 
 Behaviour and error messages follow flux-core 0.88, quirks included, so code
-written against ``flux.util`` sees the same results here.
+written against ``flux.util`` sees the same results here.  ``parse_fsd`` and
+``fsd`` are defined in :mod:`fluxexec.fsd` and re-exported here.
 """
 
 import base64
-import math
 import os
-import re
 import stat
 from collections import abc
-from datetime import timedelta
+
+# One RFC 23 parser for the whole project; it lives in a module that imports
+# nothing heavy, so fluxexec can use it without importing the simulator.
+from fluxexec.fsd import fsd, parse_fsd
 
 __all__ = [
     "parse_fsd",
@@ -34,79 +36,6 @@ __all__ = [
     "del_treedict",
     "Fileref",
 ]
-
-# RFC 23: a number with an optional unit suffix.  The lazy prefix lets "ms"
-# win over "s" for "10ms" (the "s" alternative fails the end anchor there).
-_FSD_RE = re.compile(r"(.*?)(s|m|h|d|ms)$")
-
-# Units are scaled through timedelta, as flux does: it rounds to whole
-# microseconds and raises OverflowError (not ValueError) for huge values,
-# and both are visible to callers.
-_FSD_TIMEDELTA_KEYWORD = {"ms": "milliseconds", "m": "minutes", "h": "hours", "d": "days"}
-
-_FSD_INFINITY = ("inf", "infinity", "INF", "INFINITY")
-
-
-def parse_fsd(fsd_string):
-    """Return the number of seconds in a Flux Standard Duration string.
-
-    ``fsd_string`` is a non-negative number with an optional suffix ``ms``,
-    ``s`` (the default), ``m``, ``h`` or ``d``, e.g. ``"30"``, ``"2.5h"``,
-    ``"10ms"``.  The RFC 23 spellings of infinity (``"inf"``,
-    ``"infinity"``, and their upper-case forms) return ``float("inf")``.
-
-    Raises:
-        ValueError: "invalid Flux standard duration" for anything else,
-            including negative, NaN or infinite numbers of seconds.
-        OverflowError: a unit-scaled value beyond ``timedelta``'s range
-            (e.g. ``"1e10d"``), as in flux.
-        TypeError: ``fsd_string`` is not a string.
-    """
-    if fsd_string in _FSD_INFINITY:
-        return float("inf")
-
-    match = _FSD_RE.match(fsd_string)
-    number, unit = (match.group(1), match.group(2)) if match else (fsd_string, "s")
-    try:
-        value = float(number)
-    except ValueError:
-        raise ValueError("invalid Flux standard duration") from None
-
-    if unit == "s":
-        seconds = value
-    else:
-        keyword = _FSD_TIMEDELTA_KEYWORD[unit]
-        seconds = timedelta(**{keyword: value}).total_seconds()
-    if seconds < 0 or math.isnan(seconds) or math.isinf(seconds):
-        raise ValueError("invalid Flux standard duration")
-    return seconds
-
-
-def fsd(secs):
-    """Format a number of seconds as a short Flux Standard Duration.
-
-    The unit is the largest of s, m, h, d that keeps the number >= 1, with
-    at most four significant digits (three decimals below ten seconds);
-    durations under a millisecond print as ``"0s"`` and infinity as
-    ``"inf"``::
-
-        >>> [fsd(x) for x in (0.0001, 1.5, 90, 7200, 2 * 86400)]
-        ['0s', '1.500s', '1.5m', '2h', '2d']
-    """
-    if math.isinf(secs):
-        return "inf"
-    if secs < 1.0e-3:
-        return "0s"
-    if secs < 10.0:
-        return "%.03fs" % secs
-    for limit, unit, scale in (
-        (60.0, "s", 1.0),
-        (3600.0, "m", 60.0),
-        (86400.0, "h", 3600.0),
-    ):
-        if secs < limit:
-            return "%.4g%s" % (secs / scale, unit)
-    return "%.4gd" % (secs / 86400.0)
 
 
 def get_treedict(in_dict, key, default=None):

@@ -1,5 +1,8 @@
 """Resource specifications: every bad one named by its key, every good one a faithful jobspec."""
 
+import subprocess
+import sys
+
 import pytest
 from parsl.executors.errors import InvalidResourceSpecification
 
@@ -21,6 +24,16 @@ BAD = [
     ({"duration": -5}, "duration", "seconds > 0"),
     ({"duration": "10x"}, "duration", "Flux Standard Duration"),
     ({"duration": float("inf")}, "duration", "seconds > 0"),
+    # RFC 23 / flux.util.parse_fsd: the suffix must end the string.
+    ({"duration": "2h "}, "duration", "Flux Standard Duration"),
+    ({"duration": "1ns"}, "duration", "ms, s, m, h or d"),
+    ({"duration": "-1m"}, "duration", "seconds > 0"),
+    ({"duration": "0s"}, "duration", "seconds > 0"),
+    # parse_fsd reads "inf" as forever, but Flux's jobspec refuses a
+    # duration that is not finite ("duration must be a normal, finite value").
+    ({"duration": "inf"}, "duration", "finite"),
+    # flux's parse_fsd scales units through timedelta: OverflowError here.
+    ({"duration": "1e10d"}, "duration", "Flux Standard Duration"),
     ({"queue": ""}, "queue", "a non-empty str"),
     ({"queue": 3}, "queue", "a non-empty str"),
     ({"urgency": 32}, "urgency", "an int from 0 to 31"),
@@ -63,11 +76,33 @@ def test_none_means_unset_for_keys_without_default():
     assert (request.num_nodes, request.duration, request.queue) == (None, None, None)
 
 
+# Expected values from RFC 23 as flux.util.parse_fsd reads it: the number is
+# Python's float() (underscores and leading blanks allowed), then a unit.
 @pytest.mark.parametrize(
-    "text, seconds", [("90", 90.0), ("90s", 90.0), ("1.5m", 90.0), ("2h", 7200.0), ("1d", 86400.0), (30, 30.0)]
+    "text, seconds",
+    [
+        ("90", 90.0),
+        ("90s", 90.0),
+        ("10ms", 0.01),
+        ("1.5m", 90.0),
+        ("2h", 7200.0),
+        ("1d", 86400.0),
+        ("1_000", 1000.0),
+        (" 5", 5.0),
+        ("1e2s", 100.0),
+        (30, 30.0),
+        (0.5, 0.5),
+    ],
 )
 def test_duration_accepts_flux_standard_duration(text, seconds):
-    assert resources.parse_duration(text) == seconds
+    assert resources.parse_duration(text) == pytest.approx(seconds)
+    assert resources.validate({"duration": text}).duration == text
+
+
+def test_checking_a_specification_does_not_import_the_simulator():
+    code = "import sys, fluxexec.resources; print('fluxsim' in sys.modules, 'simpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
 
 
 def job_modules():
