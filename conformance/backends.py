@@ -8,14 +8,15 @@ private config directory and its own broker sockets, so workers share
 nothing.
 """
 
-import json
 import os
 import shutil
 import subprocess
 import tempfile
 import time
 
-from conformance.session import poll_until
+# One "find flux" rule for the project: fluxexec's (re-exported here for the
+# plugin and the recorder).
+from fluxexec.backends import find_flux, load
 
 __all__ = [
     "SimInstance",
@@ -23,24 +24,10 @@ __all__ = [
     "ConnectedFlux",
     "RealInstance",
     "find_flux",
-    "parse_eventlog",
+    "poll_until",
     "resource_toml",
     "shape_key",
 ]
-
-
-class _Event:
-    __slots__ = ("name", "context", "timestamp")
-
-    def __init__(self, entry):
-        self.name = entry["name"]
-        self.context = entry.get("context", {})
-        self.timestamp = entry["timestamp"]
-
-
-def parse_eventlog(text):
-    """RFC 18 eventlog text (one JSON object a line) -> events with name/context."""
-    return [_Event(json.loads(line)) for line in text.splitlines() if line.strip()]
 
 
 def shape_key(shape):
@@ -116,11 +103,6 @@ class SimInstance:
         self.instance.shutdown()
 
 
-def find_flux():
-    """The ``flux`` command on PATH, or None."""
-    return shutil.which("flux")
-
-
 class RealFlux:
     """One ``flux start --test-size=N`` with fake resources, for one shape."""
 
@@ -161,8 +143,6 @@ class RealFlux:
                 raise RuntimeError(f"flux start failed:\n{log}")
             time.sleep(0.05)
         self.uri = open(urifile).read().strip()
-        from fluxexec.backends import load
-
         backend = load("flux", flux_path=self.flux)
         self.job = backend.job
         self.handle = backend.Flux(self.uri)
@@ -192,8 +172,6 @@ class ConnectedFlux:
     """The instance in FLUX_URI, used for a shape when its resources match it."""
 
     def __init__(self, uri):
-        from fluxexec.backends import load
-
         backend = load("flux")
         self.uri = uri
         self.job = backend.job
@@ -247,3 +225,19 @@ class RealInstance:
 
     def close(self):
         pass
+
+
+def poll_until(ready, quiet=0.2, limit=20.0, interval=0.02):
+    """Wait until ``ready()`` has held for ``quiet`` seconds (at most ``limit``)."""
+    deadline = time.monotonic() + limit
+    since = None
+    while time.monotonic() < deadline:
+        if ready():
+            if since is None:
+                since = time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                return True
+        else:
+            since = None
+        time.sleep(interval)
+    return False

@@ -8,11 +8,10 @@ when the instance has settled after a step.
 
 import json
 import os
-import time
 
 from conformance.model import DEFAULT_RUN_DURATION, observe_job
 
-__all__ = ["run_case", "ENV_SCRIPT", "parse_task_lines"]
+__all__ = ["run_case", "ENV_SCRIPT", "parse_task_lines", "parse_eventlog"]
 
 #: each task prints what the conformance suite compares about it
 ENV_SCRIPT = (
@@ -48,6 +47,20 @@ def parse_task_lines(text):
             task["cpus"] = fields[6]
         tasks.append(task)
     return sorted(tasks, key=lambda t: t["rank"])
+
+
+class _Event:
+    __slots__ = ("name", "context", "timestamp")
+
+    def __init__(self, entry):
+        self.name = entry["name"]
+        self.context = entry.get("context", {})
+        self.timestamp = entry["timestamp"]
+
+
+def parse_eventlog(text):
+    """RFC 18 eventlog text (one JSON object a line) -> events with name/context."""
+    return [_Event(json.loads(line)) for line in text.splitlines() if line.strip()]
 
 
 def _jobspec(jobmod, args, outdir):
@@ -137,8 +150,6 @@ class _Run:
 
     def eventlog(self, jobid):
         data = self.job.job_kvs_lookup(self.h, jobid, keys=["eventlog"], decode=False)
-        from conformance.backends import parse_eventlog
-
         return parse_eventlog(data["eventlog"]) if data else []
 
     def settled(self):
@@ -185,19 +196,3 @@ def run_case(case, instance, outdir):
     finally:
         instance.reset(run.ids.values(), run.drained)
     return outcome
-
-
-def poll_until(ready, quiet=0.2, limit=20.0, interval=0.02):
-    """Wait until ``ready()`` has held for ``quiet`` seconds (at most ``limit``)."""
-    deadline = time.monotonic() + limit
-    since = None
-    while time.monotonic() < deadline:
-        if ready():
-            if since is None:
-                since = time.monotonic()
-            elif time.monotonic() - since >= quiet:
-                return True
-        else:
-            since = None
-        time.sleep(interval)
-    return False
