@@ -24,7 +24,7 @@ import subprocess
 
 from fluxsim import shell
 from fluxsim.job.JobID import JobID
-from fluxsim.util import parse_fsd
+from fluxsim.testexec import TestconfError, exec_plan
 
 __all__ = ["Execution", "KILL_TIMEOUT"]
 
@@ -61,22 +61,6 @@ class _JobExec:
         self.wait_status = 0
         self.layout = None
         self.kill_signal = signal.SIGTERM
-
-
-def _test_conf(jobspec):
-    """``attributes.system.exec.test`` or None."""
-    try:
-        test = jobspec["attributes"]["system"]["exec"]["test"]
-    except (KeyError, TypeError):
-        return None
-    return test if isinstance(test, dict) else None
-
-
-def _jobspec_duration(jobspec):
-    try:
-        return float(jobspec["attributes"]["system"].get("duration", 0.0))
-    except (KeyError, TypeError, AttributeError, ValueError):
-        return -1.0
 
 
 def _binding(rank, options):
@@ -125,47 +109,41 @@ class Execution:
 
     def start(self, job):
         """Run ``job`` on its allocation (called right after ``alloc``)."""
-        test = _test_conf(job.jobspec)
-        mock = test is not None or self.instance.clock == "virtual"
-        ex = job.exec = _JobExec(job, mock)
-        manager = self.instance.jobmanager
+        inst = self.instance
+        try:
+            plan = exec_plan(job.jobspec, virtual=inst.clock == "virtual")
+            failure = None
+        except TestconfError as exc:
+            plan, failure = None, str(exc)
+        ex = job.exec = _JobExec(job, mock=plan is not None or failure is not None)
         self._post_exec(job, "init")
-        if mock:
-            conf = test or {}
-            duration = _jobspec_duration(job.jobspec)
-            run_duration = duration
-            if "run_duration" in conf:
-                try:
-                    run_duration = parse_fsd(conf["run_duration"])
-                except ValueError:
-                    pass  # testexec logs and keeps the jobspec duration
-            ex.wait_status = int(conf.get("wait_status", 0))
-            mock_exception = conf.get("mock_exception")
-            if test is None and run_duration <= 0:
-                run_duration = -1.0  # virtual clock, no duration: finish at once
-            if mock_exception == "init":
-                # not started: the exception ends exec at once (kill_on_exception)
-                manager.raise_exception(
-                    job, "exec", 0, "mock initialization exception generated",
-                    userid=self.instance.owner,
-                )
-                return
-            self._post_exec(job, "starting")
-            self._post_exec(job, "recoverable")
-            if run_duration < 0:
-                run_duration = 1e-5
-            ex.started = True
-            if run_duration > 0:
-                self._after(job, run_duration, self._mock_complete)
-            self._start_expiration(job)
-            manager.started(job)
-            if mock_exception == "run":
-                manager.raise_exception(
-                    job, "exec", 0, "mock run exception generated",
-                    userid=self.instance.owner,
-                )
+        if plan is not None and plan.mock_exception == "init":
+            failure = "mock initialization exception generated"
+        if failure is not None:
+            # exec gives up before starting: released, no finish event
+            inst.jobmanager.raise_exception(job, "exec", 0, failure, userid=inst.owner)
             return
-        self._start_tasks(job)
+        if plan is None:
+            self._start_tasks(job)
+            return
+        self._start_mock(job, plan)
+
+    def _start_mock(self, job, plan):
+        ex = job.exec
+        ex.wait_status = plan.wait_status
+        self._post_exec(job, "starting")
+        if plan.override:
+            return  # waits for a start request that never comes
+        self._post_exec(job, "recoverable")
+        ex.started = True
+        if plan.run_duration > 0:
+            self._after(job, plan.run_duration, self._mock_complete)
+        self._start_expiration(job)
+        self.instance.jobmanager.started(job)
+        if plan.mock_exception == "run":
+            self.instance.jobmanager.raise_exception(
+                job, "exec", 0, "mock run exception generated", userid=self.instance.owner
+            )
 
     def _post_exec(self, job, name, context=None):
         self.instance.jobmanager.post(job, name, context, eventlog="exec.eventlog")
@@ -355,6 +333,8 @@ class Execution:
         job.exec = None
 
     def _exec_done(self, job):
+        if job.exec is None:
+            return
         job.exec.timer_token += 1
         self._post_exec(job, "done")
         job.exec = None

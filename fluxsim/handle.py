@@ -73,8 +73,8 @@ class Flux:
     # -- RPCs ---------------------------------------------------------------------------
 
     def rpc(self, topic, payload=None, nodeid=0, flags=0):
-        """The few broker RPCs whose effect fluxsim models, with flux's errors:
-        ``job-manager.urgency``, ``resource.drain``, ``resource.undrain``."""
+        """The broker RPCs whose effect fluxsim models, with flux's errors
+        (see :mod:`fluxsim.rpc`)."""
         from fluxsim import rpc as _rpc
 
         return _rpc.call(self, topic, payload or {})

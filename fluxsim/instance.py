@@ -34,12 +34,15 @@ import time
 
 import simpy
 
+from fluxsim import config as _config
 from fluxsim.execution import Execution
 from fluxsim.constants import FLUX_JOB_NOVALIDATE as FLAG_NOVALIDATE
 from fluxsim.jobmanager import JobManager
 from fluxsim.resource.pool import Pool
 from fluxsim.resource.rv1 import Rv1
+from fluxsim.resource.status import ResourceStatus, node_failure
 from fluxsim.scheduler import make_scheduler
+from fluxsim.constants import State
 
 __all__ = ["Instance", "start", "lookup", "CLOCKS"]
 
@@ -78,10 +81,11 @@ class Instance:
     def __init__(self, R, clock="real", policy="fifo", name=None, conf=None):
         if clock not in CLOCKS:
             raise ValueError(f"clock must be one of {', '.join(CLOCKS)}, not {clock!r}")
+        self.conf = _config.load(conf)
+        age_limit, num_limit = _config.purge_limits(self.conf)
         self.R = R
         self.clock = clock
         self.policy = policy
-        self.conf = conf or {}
         self.owner = os.getuid()
         self.name = name or f"fluxsim-{os.getpid()}-{next(_counter)}"
         self.uri = f"sim://{self.name}"
@@ -89,10 +93,10 @@ class Instance:
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self.pool = Pool(R)
-        self.jobmanager = JobManager(self)
-        self.scheduler = make_scheduler(policy, self)
+        self.jobmanager = JobManager(self, age_limit, num_limit)
+        self.scheduler = make_scheduler(policy, self.jobmanager)
+        self.resources = ResourceStatus(self.scheduler, R.nnodes)
         self.execution = Execution(self)
-        self.drained = {}  # rank -> drain reason
         self.queues = ()  # named queues; none, as a plain flux start has
         self.running = True
         self._t0_wall = time.time()
@@ -225,7 +229,7 @@ class Instance:
         with the validator's message for an invalid jobspec, like flux 0.88.
         """
         from fluxsim.job.Jobspec import validate_jobspec
-        from fluxsim.resource.request import ResourceRequest
+        from fluxsim.resource.request import parse_request
 
         if isinstance(jobspec, (str, bytes)):
             try:
@@ -245,10 +249,7 @@ class Instance:
             except (ValueError, TypeError, KeyError) as exc:
                 msg = exc.args[0] if exc.args else str(exc)
                 raise PermissionError(errno.EPERM, str(msg)) from None
-        try:
-            request = ResourceRequest.from_jobspec(spec)
-        except Exception as exc:  # untrusted input: the scheduler denies it later
-            request = exc
+        request = parse_request(spec)
         uid = self.owner if userid is None else userid
         return self.jobmanager.submit(spec, request, urgency, flags, uid)
 
@@ -265,13 +266,12 @@ class Instance:
         try:
             while self._sched_requested:
                 self._sched_requested = False
-                self.scheduler.schedule()
+                self.scheduler.run()
         finally:
             self._in_schedule = False
 
     def free(self, job):
-        """Return a job's resources to the pool."""
-        self.pool.free(job.id)
+        """Return a job's resources to the scheduler."""
         self.scheduler.free(job)
         self.request_schedule()
 
@@ -290,6 +290,34 @@ class Instance:
 
         with self.operation():
             _undrain(self, {"targets": _idset_str(ranks)})
+
+    def down(self, ranks):
+        """The brokers on ``ranks`` are lost: nothing new runs there, and every
+        job running there fails with job-exec's ``exec`` exception."""
+        with self.operation():
+            self.fail_jobs_on(set(self.resources.down(_rank_list(ranks))))
+
+    def fail_jobs_on(self, lost):
+        """Raise job-exec's ``exec`` exception on every job running on a ``lost`` rank."""
+        if not lost:
+            return
+        manager = self.jobmanager
+        for job in list(manager.jobs.values()):
+            if job.state == State.RUN and job.R is not None:
+                note = node_failure(self.R, job.R, lost)
+                if note is not None:
+                    manager.raise_exception(job, "exec", 0, note, userid=self.owner)
+
+    def up(self, ranks):
+        """The brokers on ``ranks`` are back."""
+        with self.operation():
+            if self.resources.up(_rank_list(ranks)):
+                self.request_schedule()
+
+    @property
+    def drained(self):
+        """``{rank: reason}`` of the drained ranks."""
+        return {rank: reason for rank, (_, reason) in self.resources.drained.items()}
 
     # -- files -------------------------------------------------------------------------
 
@@ -425,6 +453,19 @@ def _idset_str(ranks):
     return ranks if isinstance(ranks, str) else idset.encode(ranks)
 
 
+def _rank_list(ranks):
+    from fluxsim.resource import idset
+
+    if isinstance(ranks, int):
+        return [ranks]
+    if isinstance(ranks, str):
+        try:
+            return list(idset.decode(ranks))
+        except ValueError:
+            raise OSError(errno.EINVAL, "invalid idset") from None
+    return list(ranks)
+
+
 def start(
     nnodes=1,
     cores_per_node=None,
@@ -434,22 +475,39 @@ def start(
     policy="fifo",
     R=None,
     config=None,
+    inactive_age_limit=None,
+    inactive_num_limit=None,
 ):
     """Start a simulated instance, like ``flux start`` with fake resources.
 
     The resource set comes from one of: ``R`` (an R v1 dict or JSON string),
-    ``config`` (a ``[resource]`` TOML table or a path to a TOML file with
-    ``[[resource.config]]`` entries, as ``flux start -c DIR`` reads), or the
-    shape ``nnodes`` x ``cores_per_node`` (+ ``gpus_per_node``) on ``hosts``.
+    the ``[resource]`` table of ``config`` (the instance configuration: a
+    dict, or a TOML file path as ``flux start -c`` reads; a bare
+    ``[resource]`` table or its ``config`` array also works), or the shape
+    ``nnodes`` x ``cores_per_node`` (+ ``gpus_per_node``) on ``hosts``.
     ``cores_per_node`` defaults to this machine's CPU count.
+
+    ``inactive_age_limit`` (a Flux Standard Duration string) and
+    ``inactive_num_limit`` set ``[job-manager]``'s purge limits (default:
+    unlimited, as in Flux).
     """
+    conf = _config.load(config)
+    if inactive_age_limit is not None or inactive_num_limit is not None:
+        table = dict(conf.get("job-manager") or {})
+        if inactive_age_limit is not None:
+            table["inactive-age-limit"] = inactive_age_limit
+        if inactive_num_limit is not None:
+            table["inactive-num-limit"] = inactive_num_limit
+        conf["job-manager"] = table
     if R is not None:
-        rset = R if isinstance(R, Rv1) else Rv1.loads(R) if isinstance(R, str) else Rv1.from_dict(R)
-    elif config is not None:
-        if isinstance(config, (str, os.PathLike)):
-            rset = Rv1.from_toml_file(config)
+        if isinstance(R, Rv1):
+            rset = R
+        elif isinstance(R, (str, bytes)):
+            rset = Rv1.loads(R)
         else:
-            rset = Rv1.from_config(config)
+            rset = Rv1.from_dict(R)
+    elif "resource" in conf:
+        rset = Rv1.from_config(conf)
     else:
         if cores_per_node is None:
             cores_per_node = os.cpu_count() or 1
@@ -461,4 +519,4 @@ def start(
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{key} must be an integer >= {low}, not {value!r}")
         rset = Rv1.from_shape(nnodes, cores_per_node, gpus_per_node, hosts=hosts)
-    return Instance(rset, clock=clock, policy=policy)
+    return Instance(rset, clock=clock, policy=policy, conf=conf)

@@ -7,6 +7,7 @@ and at the instance's current time; nothing blocks.
 """
 
 import itertools
+from collections import deque
 
 from fluxsim.eventlog import EventLogEvent
 from fluxsim.constants import (
@@ -19,7 +20,41 @@ from fluxsim.constants import (
     State,
 )
 
-__all__ = ["Job", "JobManager", "priority_of"]
+__all__ = ["Job", "JobManager", "FluidGenerator", "priority_of", "job_result",
+           "PURGE_BATCH_MAX", "HEARTBEAT_PERIOD"]
+
+#: Inactive jobs purged at most per heartbeat (job-manager's ``purge_batch_max``).
+PURGE_BATCH_MAX = 100
+#: The broker's default ``heartbeat.period``: the purge runs once per heartbeat.
+HEARTBEAT_PERIOD = 2.0
+
+
+def job_result(started, waitstatus, exception_type):
+    """A job's result as libjob's ``job_result_calc``: COMPLETED only for a
+    job that ran and exited 0; else by its fatal exception's type."""
+    if started and waitstatus == 0:
+        return Result.COMPLETED
+    if exception_type == "cancel":
+        return Result.CANCELED
+    if exception_type == "timeout":
+        return Result.TIMEOUT
+    return Result.FAILED
+
+
+class FluidGenerator:
+    """Job ids as job-ingest makes them (RFC 19 FLUIDs): a millisecond
+    timestamp, generator 0, and a sequence, always increasing."""
+
+    __slots__ = ("last",)
+
+    def __init__(self):
+        self.last = 0
+
+    def next(self, now):
+        """A new id at ``now`` seconds since the instance started."""
+        jobid = max(int(now * 1000) << 24, self.last + 1)
+        self.last = jobid
+        return jobid
 
 
 class Job:
@@ -88,15 +123,10 @@ class Job:
 
     def result(self):
         """The job's result, computed as libjob's ``job_result_calc`` does."""
-        if self.t_run is not None and self.waitstatus == 0:
-            return Result.COMPLETED
         exc = self.result_exception()
-        if exc is not None:
-            if exc.context["type"] == "cancel":
-                return Result.CANCELED
-            if exc.context["type"] == "timeout":
-                return Result.TIMEOUT
-        return Result.FAILED
+        return job_result(
+            self.t_run is not None, self.waitstatus, exc.context["type"] if exc else None
+        )
 
     def result_exception(self):
         """The exception ``flux job result`` reports: the latest, unless a
@@ -139,23 +169,45 @@ def priority_of(urgency):
 
 
 class JobManager:
-    """Owns the job table and drives every job through RFC 21."""
+    """Owns the job table and drives every job through RFC 21.
 
-    def __init__(self, instance):
+    It is the scheduler's host (see :mod:`fluxsim.scheduler.base`): alloc
+    requests go out from here and the answers come back to
+    :meth:`alloc_success` and :meth:`alloc_deny`.
+
+    Inactive jobs are purged as flux-core's job-manager purges them, when
+    ``inactive_age_limit`` (seconds) or ``inactive_num_limit`` is set (both
+    unlimited by default, as in Flux): once per heartbeat, at most
+    :data:`PURGE_BATCH_MAX` jobs, oldest first, each older than the age
+    limit or beyond the number limit.  A purged job is gone from every
+    lookup, as if it had never been submitted.
+    """
+
+    #: Alloc annotations are kept: they go into the eventlog.
+    annotates = True
+
+    def __init__(self, instance, inactive_age_limit=None, inactive_num_limit=None):
         self.instance = instance
+        self.pool = instance.pool
         self.jobs = {}
         self.listeners = []  # called with (job, event) for every main event
-        self._last_id = 0
-        self._seq = itertools.count()
+        self.ids = FluidGenerator()
+        self.inactive_age_limit = inactive_age_limit
+        self.inactive_num_limit = inactive_num_limit
+        self._inactive = deque()  # purge candidates, oldest first
+        self._purge_armed = False
+
+    # -- what the scheduler sees -------------------------------------------
+
+    def timestamp(self):
+        """The time of the event being handled."""
+        return self.instance.timestamp()
 
     # -- job ids -----------------------------------------------------------
 
     def next_id(self):
-        """A new FLUID (RFC 19): ms timestamp, generator 0, sequence; always increasing."""
-        ms = int(self.instance.now * 1000)
-        jobid = max(ms << 24, self._last_id + 1)
-        self._last_id = jobid
-        return jobid
+        """A new FLUID (RFC 19)."""
+        return self.ids.next(self.instance.now)
 
     # -- events ------------------------------------------------------------
 
@@ -297,6 +349,58 @@ class JobManager:
         self.post(job, "clean")
         job.state = State.INACTIVE
         job.t_inactive = self.instance.timestamp()
+        self._inactive.append(job)
+        if self.inactive_age_limit is not None or self.inactive_num_limit is not None:
+            self._arm_purge()
+
+    # -- purge ------------------------------------------------------------
+
+    def _eligible(self, job, num, now, age_limit=None, num_limit=None):
+        return (age_limit is not None and now - job.t_inactive > age_limit) or (
+            num_limit is not None and num > num_limit
+        )
+
+    def _candidates(self, age_limit, num_limit):
+        """The eligible inactive jobs, oldest first (job-manager's walk of its purge queue)."""
+        now = self.instance.timestamp()
+        queue = self._inactive
+        for index, job in enumerate(queue):
+            if not self._eligible(job, len(queue) - index, now, age_limit, num_limit):
+                return
+            yield job
+
+    def purge_count(self, age_limit=None, num_limit=None):
+        """How many inactive jobs :meth:`purge` could remove with these limits."""
+        return sum(1 for _ in self._candidates(age_limit, num_limit))
+
+    def purge(self, age_limit=None, num_limit=None, batch=PURGE_BATCH_MAX):
+        """Purge up to ``batch`` eligible inactive jobs, oldest first; returns their ids."""
+        doomed = list(itertools.islice(self._candidates(age_limit, num_limit), batch))
+        for job in doomed:
+            self._inactive.popleft()
+            self.jobs.pop(job.id, None)
+        return [job.id for job in doomed]
+
+    def _arm_purge(self):
+        """Run the purge at the first heartbeat that could find a job to purge."""
+        if self._purge_armed or not self._inactive:
+            return
+        inst = self.instance
+        at = inst.now
+        oldest = self._inactive[0]
+        if not self._eligible(oldest, len(self._inactive), inst.timestamp(),
+                              self.inactive_age_limit, self.inactive_num_limit):
+            if self.inactive_age_limit is None:
+                return  # the next inactive job re-arms
+            at += oldest.t_inactive + self.inactive_age_limit - inst.timestamp()
+        self._purge_armed = True
+        beat = (at // HEARTBEAT_PERIOD + 1) * HEARTBEAT_PERIOD
+        inst.call_later(beat - inst.now, self._heartbeat)
+
+    def _heartbeat(self, _event):
+        self._purge_armed = False
+        self.purge(self.inactive_age_limit, self.inactive_num_limit)
+        self._arm_purge()
 
 
 def _job_name(jobspec):

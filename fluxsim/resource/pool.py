@@ -635,6 +635,11 @@ class Pool:
     # -- counts ----------------------------------------------------------------------
 
     @property
+    def R(self):
+        """The resource set this pool was made from (an ``Rv1``)."""
+        return self._topo.R
+
+    @property
     def nnodes(self):
         """Number of ranks."""
         return len(self._topo.rank)

@@ -21,7 +21,7 @@ Counts may be RFC 14 ranges; ``ResourceCount`` holds one.
 
 from fluxsim.resource import idset
 
-__all__ = ["ResourceCount", "ResourceRequest"]
+__all__ = ["ResourceCount", "ResourceRequest", "parse_request"]
 
 #: Deepest resource nesting accepted, far above any real jobspec, so that a
 #: hostile jobspec is refused with a ValueError instead of a RecursionError.
@@ -376,3 +376,16 @@ def _walk(vertices, nodefactor, depth, found):
             found["gpu_per_slot"] = count.min
         if children:
             _walk(children, nodefactor * count.min, depth + 1, found)
+
+
+def parse_request(jobspec):
+    """The scheduler's view of ``jobspec``: a :class:`ResourceRequest`, or the
+    exception that parsing raised (the scheduler denies the job with it).
+
+    Every exception is caught: a jobspec submitted without validation is
+    untrusted input, and whatever it contains must end in a denial.
+    """
+    try:
+        return ResourceRequest.from_jobspec(jobspec)
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        return exc

@@ -38,8 +38,8 @@ class RankInfo(NamedTuple):
     gpus: frozenset
 
 
-def _json_type(value):
-    # Type names as jansson reports them in its unpack errors.
+def json_type(value):
+    """A value's JSON type name, as jansson names it in its unpack errors."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -381,12 +381,12 @@ class Rv1:
 def _config_entry(hosts, index, entry):
     """Apply one ``[[resource.config]]`` entry (``rlist_config_add_entry``)."""
     if not isinstance(entry, Mapping):
-        raise ValueError(f"config[{index}]: Expected object, got {_json_type(entry)}")
+        raise ValueError(f"config[{index}]: Expected object, got {json_type(entry)}")
     if "hosts" not in entry:
         raise ValueError(f"config[{index}]: Object item not found: hosts")
     for key in ("hosts", "cores", "gpus"):
         if key in entry and not isinstance(entry[key], str):
-            raise ValueError(f"config[{index}]: Expected string, got {_json_type(entry[key])}")
+            raise ValueError(f"config[{index}]: Expected string, got {json_type(entry[key])}")
     extra = [key for key in entry if key not in ("hosts", "cores", "gpus", "properties")]
     if extra:
         raise ValueError(

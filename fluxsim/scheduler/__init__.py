@@ -1,7 +1,11 @@
 """Scheduling policies: which pending job gets resources next, and where.
 
-Placement (which ranks and ids) is the resource pool's, identical to flux-core
-0.88's ``Rv1Pool``; a policy only decides the order in which jobs are tried.
+Every policy is a :class:`~fluxsim.scheduler.base.Scheduler` (RFC 27's
+alloc / cancel / prioritize / free / resource_update, and a ``schedule``
+pass), driven the same way by the live instance and by the trace replay.
+Placement (which ranks and ids) is the resource pool's, identical to
+flux-core 0.88's ``Rv1Pool``; a policy decides the order in which jobs are
+tried and which may start now.
 
 - ``fifo``: flux-core 0.88 ``sched-simple`` (= ``sched-fifo``): priority, then
   submit order; the head of the queue blocks everyone behind it.
@@ -10,38 +14,29 @@ Placement (which ranks and ids) is the resource pool's, identical to flux-core
   conservative queue policy.
 """
 
+from fluxsim.scheduler.backfill import BackfillScheduler
+from fluxsim.scheduler.base import Scheduler
+from fluxsim.scheduler.conservative import ConservativeScheduler
 from fluxsim.scheduler.fifo import FIFOScheduler
 
-__all__ = ["FIFOScheduler", "POLICIES", "make_scheduler"]
+__all__ = ["Scheduler", "FIFOScheduler", "BackfillScheduler", "ConservativeScheduler",
+           "POLICIES", "make_scheduler"]
 
-POLICIES = {"fifo": FIFOScheduler}
-
-
-def _load_optional():
-    try:
-        from fluxsim.scheduler.backfill import BackfillScheduler
-
-        POLICIES["backfill"] = BackfillScheduler
-    except ImportError:  # pragma: no cover - present in a full install
-        pass
-    try:
-        from fluxsim.scheduler.conservative import ConservativeScheduler
-
-        POLICIES["conservative"] = ConservativeScheduler
-    except ImportError:  # pragma: no cover
-        pass
+POLICIES = {
+    cls.name: cls for cls in (FIFOScheduler, BackfillScheduler, ConservativeScheduler)
+}
 
 
-_load_optional()
+def make_scheduler(policy, host, **params):
+    """The scheduler for ``policy`` (a name from :data:`POLICIES`) on ``host``.
 
-
-def make_scheduler(policy, instance):
-    """The scheduler for ``policy`` (a name from :data:`POLICIES`)."""
+    ``params`` are the policy's tunables (``queue_depth`` where it has one).
+    """
     try:
         cls = POLICIES[policy]
-    except KeyError:
+    except (KeyError, TypeError):
         raise ValueError(
             f"unknown scheduling policy {policy!r}; valid policies: "
             + ", ".join(sorted(POLICIES))
         ) from None
-    return cls(instance)
+    return cls(host, **params)

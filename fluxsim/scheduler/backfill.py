@@ -32,8 +32,8 @@ shortcuts keep the same decisions:
 
 from fluxsim.job.JobID import JobID
 from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources
+from fluxsim.scheduler.base import Scheduler
 from fluxsim.scheduler.sortedqueue import SortedQueue
-from fluxsim.scheduler.unparsed import Unparsed
 
 __all__ = ["BackfillScheduler"]
 
@@ -41,34 +41,29 @@ _ALLOCATED = "allocated"
 _DENIED = "denied"
 
 
-class BackfillScheduler:
+class BackfillScheduler(Scheduler):
     """EASY backfill: the policy of flux-core's ``sched-backfill``."""
 
     name = "backfill"
     #: sched-backfill's queue depth: unlimited (None here).
     queue_depth = None
 
-    def __init__(self, instance):
-        self.instance = instance
-        self.pool = instance.pool
+    def __init__(self, host, queue_depth=None):
+        super().__init__(host, queue_depth)
         self.queue = SortedQueue()
         self._blocked = None  # (head id, pool generation) of the last failed head
         self._shadow_key = None
         self._shadow_value = None
         self._scanned = None  # (head id, pool generation) after the last backfill scan
         self._new = []  # jobs queued since the last scan
-        self._bad = Unparsed()
         self._size = {}  # job id -> (ncores, ngpus, feasible)
-        #: Counters: scheduling passes, shadow-time computations, allocation
-        #: attempts (pool calls) and backfilled jobs.
-        self.stats = {"passes": 0, "shadows": 0, "attempts": 0, "backfilled": 0}
+        # Also counted: shadow-time computations, allocation attempts (pool
+        # calls) and backfilled jobs.
+        self.stats.update(shadows=0, attempts=0, backfilled=0)
 
     # -- the scheduler interface -----------------------------------------------
 
-    def alloc(self, job):
-        """A new alloc request."""
-        if self._bad.hold(job):
-            return
+    def enqueue(self, job):
         request = job.request
         try:
             self.pool.check_feasibility(request)
@@ -81,11 +76,9 @@ class BackfillScheduler:
         self.queue.push(job)
         self._new.append(job)
 
-    def cancel(self, job):
-        """Withdraw a pending alloc request."""
+    def dequeue(self, job):
         self.queue.remove(job)
         self._size.pop(job.id, None)
-        self._bad.discard(job)
 
     def prioritize(self, job):
         """The job's priority changed: re-queue it and plan from scratch."""
@@ -93,19 +86,13 @@ class BackfillScheduler:
             self.queue.push(job)
             self._scanned = None
 
-    def free(self, job):
-        """Resources came back (the pool is already updated)."""
-
     # -- a pass -------------------------------------------------------------------
 
     def schedule(self):
         """One pass: head first, then backfill around its reservation."""
-        self.stats["passes"] += 1
-        manager = self.instance.jobmanager
-        self._bad.deny_all(manager)
         pool = self.pool
         queue = self.queue
-        now = self.instance.timestamp()
+        now = self.host.timestamp()
         while True:
             head = queue.head()
             if head is None:
@@ -156,7 +143,6 @@ class BackfillScheduler:
     def _try_alloc(self, job, now, backfill=None):
         """Allocate or deny ``job``: ``_ALLOCATED``, ``_DENIED``, or None if it does not fit now."""
         self.stats["attempts"] += 1
-        manager = self.instance.jobmanager
         try:
             R = self.pool.alloc(job.id, job.request, now)
         except InsufficientResources:
@@ -164,14 +150,14 @@ class BackfillScheduler:
         except InfeasibleRequest as exc:
             self.queue.remove(job)
             self._size.pop(job.id, None)
-            manager.alloc_deny(job, str(exc) or "unsatisfiable request")
+            self.deny(job, str(exc))
             return _DENIED
         self.queue.remove(job)
         self._size.pop(job.id, None)
-        sched = {"resource_summary": R.dumps()}
-        if backfill is not None:
-            sched["backfill"] = JobID(backfill).f58
-        manager.alloc_success(job, R, {"sched": sched})
+        if backfill is None:
+            self.success(job, R)
+        else:
+            self.success(job, R, backfill=JobID(backfill).f58)
         return _ALLOCATED
 
     def _shadow_time(self, head, now):

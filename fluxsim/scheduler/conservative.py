@@ -27,8 +27,8 @@ import math
 from bisect import bisect_right
 
 from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources
+from fluxsim.scheduler.base import Scheduler
 from fluxsim.scheduler.sortedqueue import SortedQueue
-from fluxsim.scheduler.unparsed import Unparsed
 
 __all__ = ["ConservativeScheduler", "place"]
 
@@ -248,50 +248,38 @@ class _Plan:
         return None, None
 
 
-class ConservativeScheduler:
+class ConservativeScheduler(Scheduler):
     """Conservative backfill, as Fluxion's ``conservative`` queue policy."""
 
     name = "conservative"
     #: Fluxion's default ``queue-params.queue-depth``: jobs considered a pass.
     queue_depth = 32
 
-    def __init__(self, instance, queue_depth=None):
-        self.instance = instance
-        self.pool = instance.pool
-        if queue_depth is not None:
-            self.queue_depth = queue_depth
+    def __init__(self, host, queue_depth=None):
+        super().__init__(host, queue_depth)
         self.queue = SortedQueue()
-        self._bad = Unparsed()
         self._last = None  # (pool generation, ids considered) of the last pass
-        ranks = instance.R.ranks
+        ranks = self.pool.R.ranks
         self._ranks = list(ranks)
         self._pos = {rank: p for p, rank in enumerate(self._ranks)}
         self._total_cores = [len(info.cores) for info in ranks.values()]
         self._total_gpus = [len(info.gpus) for info in ranks.values()]
         self._used = [[0, 0] for _ in self._ranks]
         self._running = {}  # job id -> (end, {pos: (cores, gpus)})
-        #: Counters: passes, passes skipped, plans built, reservations made.
-        self.stats = {"passes": 0, "skipped": 0, "plans": 0, "reservations": 0, "attempts": 0}
+        # Also counted: passes skipped, plans built, reservations made.
+        self.stats.update(skipped=0, plans=0, reservations=0, attempts=0)
 
     # -- the scheduler interface -----------------------------------------------
 
-    def alloc(self, job):
-        """A new alloc request."""
-        if not self._bad.hold(job):
-            self.queue.push(job)
+    def enqueue(self, job):
+        self.queue.push(job)
 
-    def cancel(self, job):
-        """Withdraw a pending alloc request."""
+    def dequeue(self, job):
         self.queue.remove(job)
-        self._bad.discard(job)
-
-    def prioritize(self, job):
-        """The job's priority changed: re-queue it."""
-        if job in self.queue:
-            self.queue.push(job)
 
     def free(self, job):
-        """Resources came back (the pool is already updated)."""
+        """The job's resources come back, to the pool and to the plan."""
+        super().free(job)
         entry = self._running.pop(job.id, None)
         if entry is not None:
             for p, (c, g) in entry[1].items():
@@ -306,9 +294,6 @@ class ConservativeScheduler:
 
     def schedule(self):
         """One pass over the first ``queue_depth`` jobs: start or reserve each."""
-        self.stats["passes"] += 1
-        manager = self.instance.jobmanager
-        self._bad.deny_all(manager)
         pool = self.pool
         queue = self.queue
         jobs = queue.first(self.queue_depth)
@@ -318,7 +303,7 @@ class ConservativeScheduler:
         if key == self._last:
             self.stats["skipped"] += 1
             return
-        now = self.instance.timestamp()
+        now = self.host.timestamp()
         plan = None
         blocked = []  # jobs ahead whose reservations are not computed yet
         for job in jobs:
@@ -330,7 +315,7 @@ class ConservativeScheduler:
                 R = pool.alloc(job.id, request, now)
             except InfeasibleRequest as exc:
                 queue.remove(job)
-                manager.alloc_deny(job, str(exc) or "unsatisfiable request")
+                self.deny(job, str(exc))
                 continue
             except InsufficientResources:
                 R = None
@@ -351,7 +336,7 @@ class ConservativeScheduler:
                         self._used[p][1] += g
                     if plan is not None:
                         plan.reserve(now, end, usage)
-                    manager.alloc_success(job, R, {"sched": {"resource_summary": R.dumps()}})
+                    self.success(job, R)
                     continue
                 pool.free(job.id)  # it would delay a job ahead: undo
             blocked.append(job)

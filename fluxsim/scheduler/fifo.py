@@ -6,13 +6,13 @@ it is tried (no backfill).  An infeasible request is denied with the pool's
 """
 
 from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources
+from fluxsim.scheduler.base import Scheduler
 from fluxsim.scheduler.queue import PendingQueue
-from fluxsim.scheduler.unparsed import deny_note
 
 __all__ = ["FIFOScheduler"]
 
 
-class FIFOScheduler:
+class FIFOScheduler(Scheduler):
     """Priority-FIFO: the policy of flux-core's ``sched-simple``/``sched-fifo``."""
 
     name = "fifo"
@@ -21,50 +21,36 @@ class FIFOScheduler:
     #: keeps all requests and only the head is ever tried.
     queue_depth = 8
 
-    def __init__(self, instance):
-        self.instance = instance
-        self.pool = instance.pool
+    def __init__(self, host, queue_depth=None):
+        super().__init__(host, queue_depth)
         self.queue = PendingQueue()
         self._blocked = None  # (jobid, pool generation) of the last failed head
 
-    def alloc(self, job):
-        """A new alloc request."""
+    def enqueue(self, job):
         self.queue.push(job)
 
-    def cancel(self, job):
-        """Withdraw a pending alloc request."""
+    def dequeue(self, job):
         self.queue.remove(job)
-
-    def prioritize(self, job):
-        """The job's priority changed: re-queue it."""
-        self.queue.push(job)
-
-    def free(self, job):
-        """Resources came back (the pool is already updated)."""
 
     def schedule(self):
         """Allocate from the head until it blocks."""
         pool = self.pool
-        manager = self.instance.jobmanager
+        queue = self.queue
+        now = self.host.timestamp()
         while True:
-            job = self.queue.head()
+            job = queue.head()
             if job is None:
                 return
             if self._blocked == (job.id, pool.generation):
                 return  # nothing changed since this head last failed
-            request = job.request
-            if isinstance(request, Exception):
-                self.queue.pop()
-                manager.alloc_deny(job, deny_note(request))
-                continue
             try:
-                R = pool.alloc(job.id, request, self.instance.timestamp())
+                R = pool.alloc(job.id, job.request, now)
             except InsufficientResources:
                 self._blocked = (job.id, pool.generation)
                 return
             except InfeasibleRequest as exc:
-                self.queue.pop()
-                manager.alloc_deny(job, str(exc) or "unsatisfiable request")
+                queue.pop()
+                self.deny(job, str(exc))
                 continue
-            self.queue.pop()
-            manager.alloc_success(job, R, {"sched": {"resource_summary": R.dumps()}})
+            queue.pop()
+            self.success(job, R)

@@ -27,7 +27,7 @@ import json
 
 from fluxsim.resource import idset
 
-__all__ = ["ACTIONS", "Fault", "read_faults"]
+__all__ = ["ACTIONS", "Fault", "apply_fault", "read_faults"]
 
 ACTIONS = ("down", "up", "drain", "undrain")
 
@@ -86,3 +86,23 @@ def read_faults(path_or_file):
         except KeyError as exc:
             raise ValueError(f"fault {i}: missing {exc.args[0]!r}") from None
     return sorted(faults, key=lambda f: f.time)
+
+
+def apply_fault(status, fault, now):
+    """Apply ``fault`` to a :class:`~fluxsim.resource.status.ResourceStatus`.
+
+    Both replay engines call this.  A drain of a drained rank keeps it
+    drained, an undrain of a rank that is not drained does nothing.
+    Returns ``(lost, due)``: the ranks whose running jobs now fail (a set),
+    and whether a scheduling pass is due.
+    """
+    ranks = fault.rank_list
+    action = fault.action
+    if action == "drain":
+        status.drain(ranks, fault.reason, now, overwrite=True)
+        return set(), False
+    if action == "undrain":
+        return set(), status.undrain([rank for rank in ranks if rank in status.drained])
+    if action == "up":
+        return set(), status.up(ranks)
+    return set(status.down(ranks)), False

@@ -33,14 +33,14 @@ import heapq
 import time as _time
 
 from fluxsim.constants import FLUX_JOB_PRIORITY_MIN as PRIORITY_MIN
-from fluxsim.jobmanager import priority_of
-from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources, Pool
-from fluxsim.resource.request import ResourceRequest
+from fluxsim.jobmanager import FluidGenerator, job_result, priority_of
+from fluxsim.resource.pool import Pool
+from fluxsim.resource.request import parse_request
 from fluxsim.resource.rv1 import Rv1
+from fluxsim.resource.status import ResourceStatus, node_failure
 from fluxsim.scheduler import make_scheduler
-from fluxsim.scheduler.fifo import FIFOScheduler
-from fluxsim.scheduler.unparsed import deny_note
-from fluxsim.util import parse_fsd
+from fluxsim.testexec import TestconfError, exec_plan
+from fluxsim.trace.faults import apply_fault
 
 __all__ = ["JobRecord", "ReplayResult", "replay", "MODES"]
 
@@ -49,11 +49,6 @@ MODES = ("fast", "instance")
 SIGTERM = 15
 SIGALRM = 14
 
-# Job outcomes, as flux's job result names.
-COMPLETED = "COMPLETED"
-FAILED = "FAILED"
-CANCELED = "CANCELED"
-TIMEOUT = "TIMEOUT"
 
 
 class JobRecord:
@@ -123,14 +118,7 @@ class JobRecord:
         self.end = now
         self.status = status
         self.exception = exception
-        if self.start is not None and status == 0:
-            self.result = COMPLETED
-        elif exception == "cancel":
-            self.result = CANCELED
-        elif exception == "timeout":
-            self.result = TIMEOUT
-        else:
-            self.result = FAILED
+        self.result = job_result(self.start is not None, status, exception).name
 
     def key(self):
         """What two engines must agree on: (name, jobid, start, end, R_lite, result)."""
@@ -214,63 +202,25 @@ def replay(
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     rset = _resource_set(nnodes, cores_per_node, gpus_per_node, R)
     faults = sorted(faults, key=lambda f: f.time)
-    runner = _FastReplay if mode == "fast" else _InstanceReplay
+    runner = _LeanReplay if mode == "fast" else _InstanceReplay
+    params = {} if queue_depth is None else {"queue_depth": queue_depth}
     t0 = _time.perf_counter()
-    records, stats = runner(workload, rset, policy, faults, progress, queue_depth).run()
+    records, stats = runner(workload, rset, policy, faults, progress, params).run()
     wall = _time.perf_counter() - t0
     source = getattr(workload, "source", "")
     return ReplayResult(records, policy, mode, rset, wall, stats, faults, source)
 
 
-# -- mock execution, as fluxsim.execution reads a jobspec ----------------------------
+# -- the lean engine ---------------------------------------------------------------
 
-
-def _exec_plan(spec):
-    """(run_duration, wait_status, mock_exception) as mock execution derives them.
-
-    Mirrors ``Execution.start`` on a virtual clock: the jobspec duration is
-    the run time unless ``attributes.system.exec.test.run_duration`` says
-    otherwise; no test section and no duration finishes "at once" (1e-5 s,
-    testexec's "almost immediately"); a test section with ``run_duration``
-    0 never finishes by itself.  Returns a run duration <= 0 for "never".
-    """
-    try:
-        system = spec["attributes"]["system"]
-    except (KeyError, TypeError):
-        system = {}
-    try:
-        duration = float(system.get("duration", 0.0))
-    except (TypeError, ValueError, AttributeError):
-        duration = -1.0
-    try:
-        test = system["exec"]["test"]
-        if not isinstance(test, dict):
-            test = None
-    except (KeyError, TypeError):
-        test = None
-    conf = test or {}
-    run = duration
-    if "run_duration" in conf:
-        try:
-            run = parse_fsd(conf["run_duration"])
-        except (ValueError, TypeError):
-            pass
-    status = int(conf.get("wait_status", 0))
-    if test is None and run <= 0:
-        run = -1.0
-    if run < 0:
-        run = 1e-5
-    return run, status, conf.get("mock_exception")
-
-
-# -- the fast engine ---------------------------------------------------------------
-
-# Event kinds of the fast loop.
+# Event kinds of the lean loop.
 _FAULT, _SUBMIT, _COMPLETE, _EXPIRE, _CANCEL = range(5)
+# Job states of the lean loop.
+_PENDING, _RUNNING, _INACTIVE = range(3)
 
 
 class _Job:
-    """The part of a fluxsim Job that schedulers and this loop use."""
+    """What the scheduler and the lean loop know of one job."""
 
     __slots__ = (
         "id",
@@ -281,15 +231,11 @@ class _Job:
         "trace",
         "token",
         "state",
-        "run",
-        "wait_status",
-        "mock_exception",
+        "plan",
+        "failure",
         "exception",
         "killed",
-        "userid",
     )
-
-    # state: 0 pending, 1 running, 2 inactive
 
     def __init__(self, jobid, priority, request, record, trace):
         self.id = jobid
@@ -299,117 +245,73 @@ class _Job:
         self.record = record
         self.trace = trace
         self.token = 0
-        self.state = 0
-        self.run = 0.0
-        self.wait_status = 0
-        self.mock_exception = None
+        self.state = _PENDING
+        self.plan = None
+        self.failure = None  # exec's init failure note, if any
         self.exception = None
         self.killed = False
-        self.userid = trace.userid
 
 
-class _FastFIFO(FIFOScheduler):
-    """``FIFOScheduler`` without the ``resource_summary`` annotation.
+class _LeanReplay:
+    """A scheduler host under a minimal event loop: the instance without eventlogs.
 
-    The fast engine posts no events, so the annotation (``R.dumps()``, a
-    fifth of a FIFO replay's time) would be thrown away.  The decisions are
-    ``FIFOScheduler.schedule``'s, step for step; the engine-agreement tests
-    hold the two together.
-    """
-
-    def schedule(self):
-        pool = self.pool
-        queue = self.queue
-        manager = self.instance.jobmanager
-        now = self.instance.timestamp()
-        while True:
-            job = queue.head()
-            if job is None:
-                return
-            if self._blocked == (job.id, pool.generation):
-                return
-            request = job.request
-            if isinstance(request, Exception):
-                queue.pop()
-                manager.alloc_deny(job, deny_note(request))
-                continue
-            try:
-                R = pool.alloc(job.id, request, now)
-            except InsufficientResources:
-                self._blocked = (job.id, pool.generation)
-                return
-            except InfeasibleRequest as exc:
-                queue.pop()
-                manager.alloc_deny(job, str(exc) or "unsatisfiable request")
-                continue
-            queue.pop()
-            manager.alloc_success(job, R)
-
-
-class _FastReplay:
-    """The scheduler and pool of an instance under a lean event loop.
-
-    It is what a scheduler sees of an :class:`~fluxsim.instance.Instance`
-    (``pool``, ``R``, ``jobmanager``, ``timestamp()``, ``request_schedule()``)
-    and it answers ``alloc_success`` / ``alloc_deny`` as the job manager
-    does.
+    It keeps the instance's rules by calling the instance's parts: the
+    policy objects (:func:`~fluxsim.scheduler.make_scheduler`), the
+    :class:`~fluxsim.resource.pool.Pool`, mock execution's
+    :func:`~fluxsim.testexec.exec_plan`, the job manager's
+    :class:`~fluxsim.jobmanager.FluidGenerator`, ``priority_of`` and
+    ``job_result``, and :class:`~fluxsim.resource.status.ResourceStatus` for
+    faults.  Events at equal times run in creation order (as simpy's), with a
+    scheduling pass after every event (as ``Instance._flush``).
     """
 
     clock = "virtual"
+    #: No eventlog, so no annotations: the scheduler skips ``R.dumps()``.
+    annotates = False
 
-    def __init__(self, workload, R, policy, faults, progress, queue_depth):
+    def __init__(self, workload, R, policy, faults, progress, params):
         self.jobs = list(workload)
         self.R = R
-        self.policy = policy
-        self.conf = {}
-        self.owner = 0
         self.pool = Pool(R)
-        self.jobmanager = self
-        if policy == "fifo":
-            self.scheduler = _FastFIFO(self)
-        else:
-            self.scheduler = make_scheduler(policy, self)
-        if queue_depth is not None and hasattr(self.scheduler, "queue_depth"):
-            self.scheduler.queue_depth = queue_depth
+        self.scheduler = make_scheduler(policy, self, **params)
+        self.resources = ResourceStatus(self.scheduler, R.nnodes)
+        self.ids = FluidGenerator()
         self.faults = faults
         self.progress = progress
         self.now = 0.0
         self.heap = []
         self.seq = 0
         self.sched_requested = False
-        self.last_id = 0
         self.running = {}
         self.started = 0
         self.done = 0
         self.records = [JobRecord(job.name, job.submit) for job in self.jobs]
         self.requests = {}
 
-    # -- what a scheduler sees ---------------------------------------------------
+    # -- the scheduler's host -----------------------------------------------------
 
     def timestamp(self):
         return self.now
 
-    def request_schedule(self):
-        self.sched_requested = True
-
     def alloc_success(self, job, R, annotations=None):
-        """The scheduler allocated R: start the mock job (``Execution.start``)."""
+        """The scheduler allocated R: start the job as ``Execution.start`` does."""
         now = self.now
         job.R = R
-        job.state = 1
+        job.state = _RUNNING
         rec = job.record
         rec.start = now
         rec.R = R
         rec.order = self.started
         self.started += 1
         self.running[job.id] = job
-        if job.mock_exception == "init":
-            # Exec gives up before the job starts: released, no finish event.
-            job.exception = job.exception or "exec"
-            job.killed = True
-            self._finish(job, None)
+        plan = job.plan
+        if job.failure is not None:
+            # exec gives up before the job starts: released, no finish event
+            self._exception(job, "exec", None)
             return
-        complete = now + job.run if job.run > 0 else None
+        if plan.override:
+            return  # waits for a start request that never comes
+        complete = now + plan.run_duration if plan.run_duration > 0 else None
         if complete is not None:
             self._push(complete, _COMPLETE, job, job.token)
         expiration = R.expiration
@@ -419,12 +321,11 @@ class _FastReplay:
             # older) makes the expiration a no-op; don't queue it.
             if complete is None or expire < complete:
                 self._push(expire, _EXPIRE, job, job.token)
-        if job.mock_exception == "run":
+        if plan.mock_exception == "run":
             self._exception(job, "exec", SIGTERM)
 
     def alloc_deny(self, job, note):
         """The scheduler denied the request: an ``alloc`` exception ends the job."""
-        # The scheduler already dropped the request: nothing to withdraw.
         job.exception = job.exception or "alloc"
         self._inactive(job, None)
 
@@ -433,11 +334,6 @@ class _FastReplay:
     def _push(self, when, kind, obj, token=0):
         self.seq += 1
         heapq.heappush(self.heap, (when, self.seq, kind, obj, token))
-
-    def _next_id(self):
-        jobid = max(int(self.now * 1000) << 24, self.last_id + 1)
-        self.last_id = jobid
-        return jobid
 
     def run(self):
         for fault in self.faults:
@@ -448,13 +344,10 @@ class _FastReplay:
         heap = self.heap
         pop = heapq.heappop
         dispatch = (self._fault, self._submit, self._complete, self._expire, self._cancel)
-        schedule = self.scheduler.schedule
-        passes = 0
+        schedule = self.scheduler.run
         while True:
-            # As Instance._flush: a scheduling pass after every event.
             while self.sched_requested:
                 self.sched_requested = False
-                passes += 1
                 schedule()
             if heap and heap[0][0] <= self.now:
                 _, _, kind, obj, token = pop(heap)
@@ -463,9 +356,7 @@ class _FastReplay:
             if not heap:
                 break
             self.now = heap[0][0]
-        stats = dict(getattr(self.scheduler, "stats", {}))
-        stats.setdefault("passes", passes)
-        return self.records, stats
+        return self.records, dict(self.scheduler.stats)
 
     def _submit(self, _obj, _token):
         jobs = self.jobs
@@ -477,10 +368,16 @@ class _FastReplay:
             trace = jobs[i]
             rec = self.records[i]
             i += 1
-            request = self._request(trace.jobspec)
-            job = _Job(self._next_id(), priority_of(trace.urgency), request, rec, trace)
+            spec = trace.jobspec
+            job = _Job(self.ids.next(now), priority_of(trace.urgency), self._request(spec),
+                       rec, trace)
             rec.jobid = job.id
-            job.run, job.wait_status, job.mock_exception = _exec_plan(trace.jobspec)
+            try:
+                job.plan = exec_plan(spec, virtual=True)
+            except TestconfError as exc:
+                job.failure = str(exc)
+            if job.plan is not None and job.plan.mock_exception == "init":
+                job.failure = "mock initialization exception generated"
             if job.priority != PRIORITY_MIN:
                 scheduler.alloc(job)
                 self.sched_requested = True
@@ -508,66 +405,60 @@ class _FastReplay:
             entry = self.requests.get(key)
             if entry is not None and entry[0] is resources:
                 return entry[1]
-        try:
-            request = ResourceRequest.from_jobspec(spec)
-        except Exception as exc:  # the scheduler denies it, as Instance.submit does
-            return exc
+        request = parse_request(spec)
         if cacheable:
             # Keep the list alive with the entry so that its id is not reused.
             self.requests[key] = (resources, request)
         return request
 
     def _complete(self, job, token):
-        if job.token == token and job.state == 1:
-            self._finish(job, job.wait_status)
+        if job.token == token and job.state == _RUNNING:
+            self._finish(job, job.plan.wait_status)
 
     def _expire(self, job, token):
-        if job.token == token and job.state == 1 and not job.killed:
+        if job.token == token and job.state == _RUNNING and not job.killed:
             self._exception(job, "timeout", SIGALRM)
 
     def _cancel(self, job, _token):
-        if job.state != 2:
+        if job.state != _INACTIVE:
             self._exception(job, "cancel", SIGTERM)
 
     def _fault(self, fault, _token):
-        ranks = fault.rank_list
-        pool = self.pool
-        if fault.action in ("down", "drain"):
-            pool.mark_down(ranks)
-        else:
-            pool.mark_up(ranks)
+        lost, due = apply_fault(self.resources, fault, self.now)
+        if lost:
+            for job in list(self.running.values()):
+                if job.state == _RUNNING and node_failure(self.R, job.R, lost) is not None:
+                    self._exception(job, "exec", SIGTERM)
+        if due:
             self.sched_requested = True
-        if fault.action != "down":
-            return
-        lost = set(ranks)
-        for job in list(self.running.values()):
-            hit = lost.intersection(job.R.ranks)
-            if hit and job.state == 1:
-                self._exception(job, "exec", SIGTERM)
 
     def _exception(self, job, etype, signal):
-        """A fatal exception: cancel a pending job, kill a running one."""
+        """A fatal exception: cancel a pending job, kill a running one.
+
+        ``signal`` None: exec never started the job, so it is released
+        without a finish event (no wait status).
+        """
         if job.exception is None:
             job.exception = etype
-        if job.state == 0:
+        if job.state == _PENDING:
             if job.priority != PRIORITY_MIN:  # a held job has no alloc request
                 self.scheduler.cancel(job)
                 self.sched_requested = True
             self._inactive(job, None)
-        elif job.state == 1 and not job.killed:
+        elif job.state == _RUNNING and not job.killed:
             job.killed = True
-            self._finish(job, signal)
+            started = job.failure is None and not job.plan.override
+            self._finish(job, signal if started else None)
 
     def _finish(self, job, status):
         job.token += 1
         self.running.pop(job.id, None)
-        self.pool.free(job.id)
         self.scheduler.free(job)
         self.sched_requested = True
         self._inactive(job, status)
 
     def _inactive(self, job, status):
-        job.state = 2
+        job.state = _INACTIVE
         job.record.finish(self.now, status, job.exception)
         self.done += 1
         if self.progress is not None and not self.done & 255:
@@ -580,13 +471,13 @@ class _FastReplay:
 class _InstanceReplay:
     """Drive a virtual-clock :class:`fluxsim.Instance` through the job interface."""
 
-    def __init__(self, workload, R, policy, faults, progress, queue_depth):
+    def __init__(self, workload, R, policy, faults, progress, params):
         import fluxsim
 
         self.jobs = list(workload)
         self.inst = fluxsim.start(R=R, clock="virtual", policy=policy)
-        if queue_depth is not None and hasattr(self.inst.scheduler, "queue_depth"):
-            self.inst.scheduler.queue_depth = queue_depth
+        if params:
+            self.inst.scheduler.queue_depth = params["queue_depth"]
         self.faults = faults
         self.progress = progress
         self.records = [JobRecord(job.name, job.submit) for job in self.jobs]
@@ -660,22 +551,8 @@ class _InstanceReplay:
 
     def _fault(self, fault):
         inst = self.inst
-        ranks = fault.rank_list
-        if fault.action in ("down", "drain"):
-            inst.pool.mark_down(ranks)
-        else:
-            inst.pool.mark_up(ranks)
+        lost, due = apply_fault(inst.resources, fault, inst.timestamp())
+        if lost:
+            inst.fail_jobs_on(lost)
+        if due:
             inst.request_schedule()
-        if fault.action != "down":
-            return
-        lost = set(ranks)
-        for job in list(self.running.values()):
-            if not job.active or job.R is None:
-                continue
-            hit = sorted(lost.intersection(job.R.ranks))
-            if hit:
-                rank = hit[0]
-                host = inst.R.ranks[rank].hostname
-                inst.jobmanager.raise_exception(
-                    job, "exec", 0, f"node failure on {host} (rank {rank})", userid=inst.owner
-                )

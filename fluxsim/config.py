@@ -1,0 +1,63 @@
+"""An instance's configuration, as ``flux start -c`` reads it, and the tables fluxsim uses.
+
+A configuration is the parsed TOML of a Flux config file: ``[resource]``
+(see :meth:`fluxsim.resource.rv1.Rv1.from_config`), ``[job-manager]`` and
+so on.  :func:`load` accepts a dict, or the path of a TOML file; a bare
+``[resource]`` table or its ``config`` array is taken as the resource table,
+as ``fluxsim.start(config=...)`` always accepted.  Each reader of a table
+checks it as the Flux module that owns it does, with that module's message.
+
+>>> purge_limits(load({"job-manager": {"inactive-age-limit": "1h"}}))
+(3600.0, None)
+"""
+
+import os
+from collections.abc import Mapping
+
+__all__ = ["load", "purge_limits"]
+
+
+def load(config):
+    """The whole configuration as a dict (``{}`` for None)."""
+    if config is None:
+        return {}
+    if isinstance(config, (str, os.PathLike)):
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib
+        with open(config, "rb") as f:
+            return tomllib.load(f)
+    if isinstance(config, (list, tuple)):
+        return {"resource": {"config": list(config)}}
+    if not isinstance(config, Mapping):
+        raise ValueError(f"config must be a dict or a TOML file path, not {type(config).__name__}")
+    if "resource" not in config and ("config" in config or "path" in config):
+        return {"resource": dict(config)}
+    return dict(config)
+
+
+def purge_limits(conf):
+    """``(inactive-age-limit seconds, inactive-num-limit)`` of ``[job-manager]``; None: unlimited.
+
+    Raises ValueError with job-manager's message for a bad value.
+    """
+    from fluxsim.resource.rv1 import json_type
+    from fluxsim.testexec import fsd_parse_duration
+
+    table = conf.get("job-manager", {})
+    if not isinstance(table, Mapping):
+        raise ValueError(f"job-manager.max-inactive-*: Expected object, got {json_type(table)}")
+    age = table.get("inactive-age-limit")
+    num = table.get("inactive-num-limit", -1)
+    if age is not None and not isinstance(age, str):
+        raise ValueError(f"job-manager.max-inactive-*: Expected string, got {json_type(age)}")
+    if not isinstance(num, int) or isinstance(num, bool):
+        raise ValueError(f"job-manager.max-inactive-*: Expected integer, got {json_type(num)}")
+    if age is not None:
+        age = fsd_parse_duration(age)
+        if age is None:
+            raise ValueError("job-manager.inactive-age-limit: invalid FSD")
+    if num != -1 and num < 0:
+        raise ValueError("job-manager.inactive-num-limit: must be >= 0")
+    return age, (None if num == -1 else num)

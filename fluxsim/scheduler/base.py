@@ -1,0 +1,128 @@
+"""The one interface every fluxsim scheduling policy implements.
+
+It is RFC 27 as flux-core's Python ``flux.scheduler.Scheduler`` presents it:
+the job manager sends ``alloc``, ``cancel``, ``prioritize`` and ``free``, the
+resource module sends ``resource_update``, and the scheduler answers each
+alloc request with a success (an R) or a denial (a note).  A policy fills in
+``enqueue``, ``dequeue`` and ``schedule``; the rest is here, once.
+
+Two hosts drive a scheduler the same way: the live
+:class:`~fluxsim.instance.Instance` (through its job manager) and the lean
+virtual-time loop of :mod:`fluxsim.trace.replay`.  A host provides::
+
+    pool                    the resource pool (placement and availability)
+    annotates               whether it keeps alloc annotations (an eventlog does)
+    timestamp()             the time of the event being handled
+    alloc_success(job, R, annotations)
+    alloc_deny(job, note)
+
+and calls :meth:`Scheduler.run` for a scheduling pass after every event.  A
+job is anything with ``id``, ``priority`` and ``request`` (a
+:class:`~fluxsim.resource.request.ResourceRequest`, or the exception that
+parsing its jobspec raised).
+"""
+
+__all__ = ["Scheduler", "deny_note"]
+
+
+def deny_note(error):
+    """The alloc exception note for a request whose jobspec did not parse."""
+    return f"cannot parse jobspec: {error}"
+
+
+class Scheduler:
+    """Base class of the policies: request bookkeeping and responses."""
+
+    #: The policy's name, as ``fluxsim.start(policy=...)`` spells it.
+    name = None
+    #: Alloc requests the job manager may have outstanding ("unlimited" or N).
+    queue_depth = "unlimited"
+
+    def __init__(self, host, queue_depth=None):
+        self.host = host
+        self.pool = host.pool
+        if queue_depth is not None:
+            self.queue_depth = queue_depth
+        self._unparsed = []
+        #: Counters of the policy's work; ``passes`` for every policy.
+        self.stats = {"passes": 0}
+
+    # -- requests from the job manager ---------------------------------------------
+
+    def alloc(self, job):
+        """A new alloc request.
+
+        A request whose jobspec could not be parsed is denied at the start
+        of the next pass, as Flux's schedulers deny it on receipt: it never
+        waits behind the queue.
+        """
+        if isinstance(job.request, Exception):
+            self._unparsed.append(job)
+        else:
+            self.enqueue(job)
+
+    def cancel(self, job):
+        """Withdraw a pending alloc request."""
+        if job in self._unparsed:
+            self._unparsed.remove(job)
+        else:
+            self.dequeue(job)
+
+    def prioritize(self, job):
+        """The job's priority changed while its request is pending."""
+        if not isinstance(job.request, Exception):
+            self.dequeue(job)
+            self.enqueue(job)
+
+    def free(self, job):
+        """The job's resources come back."""
+        self.pool.free(job.id)
+
+    # -- requests from the resource module -------------------------------------------
+
+    def resource_update(self, up=(), down=()):
+        """Ranks became schedulable (``up``) or not (``down``: drained or offline).
+
+        Allocations on a rank that goes down stay until freed.
+        """
+        if down:
+            self.pool.mark_down(down)
+        if up:
+            self.pool.mark_up(up)
+
+    # -- a pass -------------------------------------------------------------------------
+
+    def run(self):
+        """One scheduling pass, as a host runs it after an event."""
+        self.stats["passes"] += 1
+        while self._unparsed:
+            job = self._unparsed.pop(0)
+            self.host.alloc_deny(job, deny_note(job.request))
+        self.schedule()
+
+    # -- responses -------------------------------------------------------------------
+
+    def success(self, job, R, **sched):
+        """Grant ``R`` to ``job``; ``sched`` are the policy's extra ``sched`` annotations."""
+        annotations = None
+        if self.host.annotates:
+            annotations = {"sched": {"resource_summary": R.dumps(), **sched}}
+        self.host.alloc_success(job, R, annotations)
+
+    def deny(self, job, note):
+        """Deny ``job``'s request for good (an ``alloc`` exception ends the job)."""
+        self.host.alloc_deny(job, note or "unsatisfiable request")
+
+    # -- what a policy fills in -------------------------------------------------------
+
+    def enqueue(self, job):
+        """Queue a parsed request."""
+        raise NotImplementedError
+
+    def dequeue(self, job):
+        """Drop a queued request (it may already be gone)."""
+        raise NotImplementedError
+
+    def schedule(self):
+        """Allocate, deny or leave waiting the queued requests."""
+        raise NotImplementedError

@@ -1,0 +1,176 @@
+"""Mock execution's plan for a job, read from its jobspec as job-exec's testexec reads it.
+
+A jobspec with ``attributes.system.exec.test`` is not run: flux-core's
+``testexec`` pretends it ran for ``run_duration`` (default: the jobspec's
+``duration``) and finished with ``wait_status``, optionally raising a
+``mock_exception`` at ``init`` or ``run``.  On a virtual clock fluxsim
+mock-executes every job this way.  The live instance and the trace replay
+both take the plan from :func:`exec_plan`, so they cannot disagree::
+
+    >>> spec = {"attributes": {"system": {"duration": 60,
+    ...         "exec": {"test": {"run_duration": "10s", "wait_status": 256}}}}}
+    >>> plan = exec_plan(spec)
+    >>> plan.run_duration, plan.wait_status, plan.mock_exception
+    (10.0, 256, None)
+
+The rules are testexec's (flux-core 0.88 ``src/modules/job-exec/testexec.c``):
+
+- ``test`` must be an object whose ``run_duration`` and ``mock_exception``
+  are strings and ``override``, ``reattach_finish`` and ``wait_status`` are
+  integers where present (other keys are ignored).  Otherwise exec fails at
+  init with a fatal ``exec`` exception, :data:`TESTCONF_ERROR`.
+- ``run_duration`` is parsed as the C library parses a Flux Standard
+  Duration (:func:`fsd_parse_duration`); if that fails, the jobspec's
+  duration stays (testexec only logs).
+- A duration that is not a number counts as -1; a negative run time means
+  "almost immediately" (1e-5 s); a run time of 0 (or infinity) never ends
+  by itself.
+- ``override`` nonzero: the job waits for a ``start`` request that fluxsim
+  has no client for, so it runs until an exception ends it.
+"""
+
+import math
+import re
+
+__all__ = ["ExecPlan", "TESTCONF_ERROR", "TestconfError", "exec_plan", "fsd_parse_duration"]
+
+#: The note of the fatal exception for a malformed ``exec.test`` section
+#: (job-exec appends strerror of the errno left by the failed unpack).
+TESTCONF_ERROR = "failed to initialize testconf: No such file or directory"
+
+#: testexec's "almost immediately" for a job without a run time.
+IMMEDIATELY = 1e-5
+
+_INT = "int"
+_STR = "str"
+_TESTCONF_KEYS = {
+    "run_duration": _STR,
+    "override": _INT,
+    "reattach_finish": _INT,
+    "wait_status": _INT,
+    "mock_exception": _STR,
+}
+
+# strtod's accepted prefix: leading space, sign, then inf/infinity/nan, a hex
+# float or a decimal one.  What follows it is the unit.
+_STRTOD = re.compile(
+    r"\s*([+-]?(?:infinity|inf|nan(?:\([0-9a-z_]*\))?"
+    r"|0x(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?\d+)?"
+    r"|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?))?",
+    re.IGNORECASE,
+)
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+class TestconfError(ValueError):
+    """``exec.test`` is malformed: exec fails at init with :data:`TESTCONF_ERROR`."""
+
+
+class ExecPlan:
+    """How mock execution runs one job.
+
+    Attributes:
+        run_duration: seconds until the job finishes by itself; 0 never.
+        wait_status: the wait status it finishes with.
+        mock_exception: ``"init"``, ``"run"`` or None.
+        override: True if the job waits for a start request (never comes).
+    """
+
+    __slots__ = ("run_duration", "wait_status", "mock_exception", "override")
+
+    def __init__(self, run_duration, wait_status=0, mock_exception=None, override=False):
+        self.run_duration = run_duration
+        self.wait_status = wait_status
+        self.mock_exception = mock_exception
+        self.override = override
+
+    def __repr__(self):
+        return (
+            f"ExecPlan(run_duration={self.run_duration!r}, wait_status={self.wait_status!r}, "
+            f"mock_exception={self.mock_exception!r}, override={self.override!r})"
+        )
+
+
+def fsd_parse_duration(text):
+    """Seconds in ``text`` as flux-core's C ``fsd_parse_duration`` reads it, or None.
+
+    strtod takes the number (so ``" 5"``, ``"1e3"``, ``"0x10"``, ``"inf"``
+    and even ``""`` are numbers), then the rest must be empty or one of
+    ``ms``, ``s``, ``m``, ``h``, ``d``; NaN, negatives and a unit after
+    infinity are refused.
+    """
+    match = _STRTOD.match(text)
+    number = match.group(1)
+    rest = text[match.end():] if number else text
+    if not number:
+        value = 0.0
+    elif number.lstrip("+-")[:2].lower() == "0x":
+        sign = -1.0 if number.startswith("-") else 1.0
+        value = sign * float.fromhex(number.lstrip("+-"))
+    else:
+        value = float(number.split("(")[0])
+    if math.isnan(value) or value < 0:
+        return None
+    if rest:
+        if math.isinf(value) or rest not in _UNITS:
+            return None
+        value *= _UNITS[rest]
+    return value
+
+
+def _json_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _c_int(value):
+    """A JSON integer as jansson's ``i`` stores it in a C int (wrapping)."""
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def _duration(system):
+    value = system.get("duration") if isinstance(system, dict) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return -1.0
+
+
+def exec_plan(jobspec, virtual=False):
+    """The :class:`ExecPlan` for ``jobspec``, or None if it runs for real.
+
+    ``virtual``: the instance runs on a virtual clock, where every job is
+    mock-executed.  Raises :class:`TestconfError` for a malformed
+    ``exec.test`` section.
+    """
+    attributes = jobspec.get("attributes") if isinstance(jobspec, dict) else None
+    system = attributes.get("system") if isinstance(attributes, dict) else None
+    execconf = system.get("exec") if isinstance(system, dict) else None
+    enabled = isinstance(execconf, dict) and "test" in execconf
+    if not enabled and not virtual:
+        return None
+    run = _duration(system)
+    plan = ExecPlan(run)
+    if enabled:
+        test = execconf["test"]
+        if not isinstance(test, dict):
+            raise TestconfError(TESTCONF_ERROR)
+        for key, kind in _TESTCONF_KEYS.items():
+            if key in test:
+                value = test[key]
+                ok = isinstance(value, str) if kind is _STR else _json_int(value)
+                if not ok:
+                    raise TestconfError(TESTCONF_ERROR)
+        if "run_duration" in test:
+            parsed = fsd_parse_duration(test["run_duration"])
+            if parsed is not None:
+                plan.run_duration = parsed
+        plan.wait_status = _c_int(test.get("wait_status", 0))
+        plan.mock_exception = test.get("mock_exception")
+        plan.override = bool(_c_int(test.get("override", 0)))
+    elif plan.run_duration <= 0:
+        plan.run_duration = -1.0  # virtual clock, no duration: finish at once
+    if plan.run_duration < 0:
+        plan.run_duration = IMMEDIATELY
+    elif math.isinf(plan.run_duration):
+        plan.run_duration = 0.0  # a timer that never fires: the same as none
+    return plan
