@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from fluxsim.job import JobspecV1
+
 CASES = Path(__file__).resolve().parent / "cases"
 
 GPU4 = {"nnodes": 4, "cores_per_node": 4, "gpus_per_node": 2}
@@ -232,6 +234,42 @@ def lifecycle():
     return {"shape": GPU4, "cases": cases}
 
 
+def failures():
+    """Jobs that cannot run: Flux's events, exceptions and statuses for each way."""
+
+    def real(**kw):
+        # a real command: the job shell must lay out its tasks
+        return {"version": 1, **JobspecV1.from_command(["true"], **kw).jobspec,
+                "attributes": {"system": {"duration": 0}}}
+
+    def mock(test):
+        return {**real(num_tasks=1), "attributes": {"system": {"duration": 0, "exec": {"test": test}}}}
+
+    cases = [
+        {"name": "shell-cannot-lay-out-one-node", "steps": [
+            submit("a", jobspec=real(num_tasks=3, cores_per_task=2, num_nodes=1, exclusive=True)),
+            {"wait": {"seconds": 2}}]},
+        {"name": "shell-cannot-lay-out-two-nodes", "steps": [
+            submit("a", jobspec=real(num_tasks=5, num_nodes=2, exclusive=True)),
+            {"wait": {"seconds": 2}}]},
+        {"name": "testconf-run-duration-number", "steps": [submit("a", jobspec=mock({"run_duration": 5}))]},
+        {"name": "testconf-run-duration-list", "steps": [submit("a", jobspec=mock({"run_duration": [1]}))]},
+        {"name": "testconf-wait-status-string", "steps": [
+            submit("a", jobspec=mock({"run_duration": "1h", "wait_status": "1"}))]},
+        {"name": "testconf-not-an-object", "steps": [submit("a", jobspec=mock([1]))]},
+        {"name": "testconf-unknown-mock-exception", "steps": [
+            submit("a", jobspec=mock({"run_duration": "1s", "mock_exception": "bogus"})),
+            {"wait": {"seconds": 2}}]},
+        {"name": "testconf-override-canceled", "steps": [
+            submit("a", jobspec=mock({"override": 1})), {"cancel": {"job": "a"}}]},
+        {"name": "testconf-run-duration-unparsed-keeps-duration", "steps": [
+            submit("a", jobspec={**mock({"run_duration": "1_0"}),
+                                 "attributes": {"system": {"duration": 1, "exec": {"test": {"run_duration": "1_0"}}}}}),
+            {"wait": {"seconds": 2}}]},
+    ]
+    return {"shape": SMALL3, "cases": cases}
+
+
 def environment():
     cases = []
     for kw in ({"num_tasks": 1}, {"num_tasks": 2}, {"num_tasks": 4}, {"num_tasks": 5}, {"num_tasks": 8},
@@ -308,6 +346,7 @@ def main():
         "cancel": cancel(),
         "drain": drain(),
         "lifecycle": lifecycle(),
+        "failures": failures(),
         "environment": environment(),
         "binding": binding(),
         "jobspecs": jobspecs(),

@@ -80,7 +80,7 @@ class Case:
         self.expect = expect
         self.not_recorded = not_recorded
         self.clock = "real" if any(
-            "submit" in s and (s["submit"].get("env") or s["submit"].get("bind")) for s in steps
+            "submit" in s and _runs_tasks(s["submit"]) for s in steps
         ) else "virtual"
 
     @property
@@ -95,6 +95,20 @@ class Case:
 
     def __repr__(self):
         return f"Case({self.id})"
+
+
+def _runs_tasks(submit):
+    """True if the job runs real tasks (so the case needs the real clock):
+    an ``env``/``bind`` job, or a raw jobspec without ``exec.test``."""
+    if submit.get("env") or submit.get("bind"):
+        return True
+    spec = submit.get("jobspec")
+    if not isinstance(spec, dict):
+        return False
+    try:
+        return "test" not in spec["attributes"]["system"].get("exec", {})
+    except (KeyError, TypeError, AttributeError):
+        return False
 
 
 def _check_step(where, step):
@@ -181,13 +195,24 @@ def observe_job(events, R, tasks=None):
             obs["exception"] = {
                 "type": e.context["type"],
                 "severity": e.context["severity"],
-                "note": e.context["note"],
+                "note": _stable_note(e.context["note"]),
             }
         if e.name == "finish":
             obs["waitstatus"] = e.context["status"]
     if tasks is not None:
         obs["tasks"] = tasks
     return obs
+
+
+#: Notes whose tail is a stale errno in flux-core 0.88 (job-exec formats
+#: strerror(errno) after a failed JSON unpack, which sets no errno): the
+#: suite compares them up to the colon.
+_STALE_ERRNO_NOTES = ("failed to initialize testconf",)
+
+
+def _stable_note(note):
+    head = note.split(":", 1)[0]
+    return head if head in _STALE_ERRNO_NOTES else note
 
 
 def _fmt(value):

@@ -24,6 +24,7 @@ import subprocess
 
 from fluxsim import shell
 from fluxsim.job.JobID import JobID
+from fluxsim.resource import idset
 from fluxsim.testexec import TestconfError, exec_plan
 
 __all__ = ["Execution", "KILL_TIMEOUT"]
@@ -47,6 +48,7 @@ class _JobExec:
         "wait_status",
         "layout",
         "kill_signal",
+        "override",
     )
 
     def __init__(self, job, mock):
@@ -61,6 +63,7 @@ class _JobExec:
         self.wait_status = 0
         self.layout = None
         self.kill_signal = signal.SIGTERM
+        self.override = False
 
 
 def _binding(rank, options):
@@ -133,12 +136,17 @@ class Execution:
         ex.wait_status = plan.wait_status
         self._post_exec(job, "starting")
         if plan.override:
-            return  # waits for a start request that never comes
+            # waits for a start request that never comes: no start event, no
+            # time limit; an exception still finishes it with the signal
+            ex.override = True
+            return
         self._post_exec(job, "recoverable")
         ex.started = True
+        # R's expiration counts from the alloc, the run from exec's start a
+        # moment later: on a tie the time limit wins, so its timer goes first
+        self._start_expiration(job)
         if plan.run_duration > 0:
             self._after(job, plan.run_duration, self._mock_complete)
-        self._start_expiration(job)
         self.instance.jobmanager.started(job)
         if plan.mock_exception == "run":
             self.instance.jobmanager.raise_exception(
@@ -185,16 +193,16 @@ class Execution:
         ex = job.exec
         self._post_exec(job, "starting")
         try:
-            info = ex.layout = shell.shell_info(job.R.to_dict(), job.jobspec)
-        except (ValueError, OSError) as exc:
-            manager.raise_exception(job, "exec", 0, str(exc), userid=inst.owner)
-            self._exec_done(job)
+            info = shell.shell_info(job.R.to_dict(), job.jobspec)
+            spec = job.jobspec
+            command = list(spec["tasks"][0]["command"])
+            system = spec.get("attributes", {}).get("system", {})
+            cwd = system.get("cwd") or None
+            base_env = dict(system.get("environment") or {})
+        except (ValueError, OSError, TypeError, KeyError, IndexError, AttributeError):
+            self._shells_failed(job)
             return
-        spec = job.jobspec
-        command = spec["tasks"][0]["command"]
-        system = spec.get("attributes", {}).get("system", {})
-        cwd = system.get("cwd") or None
-        base_env = dict(system.get("environment") or {})
+        ex.layout = info
         f58 = JobID(job.id).f58
         self._post_exec(
             job,
@@ -255,6 +263,30 @@ class Execution:
         manager.raise_exception(job, "exec", 0, note, userid=inst.owner)
         if not ex.procs:
             self._shells_exited(job, ex.exception_status)
+
+    def _shells_failed(self, job):
+        """Every job shell exits 1 before its first barrier (it cannot lay out
+        the tasks, or cannot read the jobspec).
+
+        flux-core 0.88 posts ``start``, then -- for a job of several shells --
+        an ``exec`` exception naming the shells that exited first, then
+        ``finish`` with status 256.  Which shells Flux names depends on the
+        order their exits reach job-exec; fluxsim names the first rank.
+        """
+        inst = self.instance
+        ex = job.exec
+        ranks = sorted(job.R.ranks)
+        status = 1 << 8
+        ex.started = True
+        inst.jobmanager.started(job)
+        context = {"rank": ranks[0], "wait_status": status}
+        if len(ranks) > 1:
+            context["active_ranks"] = idset.encode(ranks[1:])
+            host = job.R.ranks[ranks[0]].hostname
+            note = f"{host} (ranks {ranks[0]}) terminated before first barrier"
+            inst.jobmanager.raise_exception(job, "exec", 0, note, userid=inst.owner)
+        self._post_exec(job, "shell-exit", context)
+        self._complete(job, status)
 
     def _output_files(self, job, info):
         """Open the jobspec's stdout/stderr files, or the instance's per-job log."""
@@ -345,7 +377,7 @@ class Execution:
         ex = job.exec
         if ex is None or ex.killed:
             return
-        if not ex.started:
+        if not ex.started and not ex.override:
             self._exec_done(job)
             return
         self._kill(job, ex.kill_signal)

@@ -312,15 +312,15 @@ class _LeanReplay:
         if plan.override:
             return  # waits for a start request that never comes
         complete = now + plan.run_duration if plan.run_duration > 0 else None
-        if complete is not None:
-            self._push(complete, _COMPLETE, job, job.token)
         expiration = R.expiration
         if expiration and expiration > 0:
             expire = now + max(0.0, expiration - now)
-            # A job that completes first (or at the same time: its timer is
-            # older) makes the expiration a no-op; don't queue it.
-            if complete is None or expire < complete:
+            # As Execution: the time limit's timer goes first and wins a tie;
+            # a job that completes earlier makes it a no-op, so skip it then.
+            if complete is None or expire <= complete:
                 self._push(expire, _EXPIRE, job, job.token)
+        if complete is not None:
+            self._push(complete, _COMPLETE, job, job.token)
         if plan.mock_exception == "run":
             self._exception(job, "exec", SIGTERM)
 
@@ -447,8 +447,9 @@ class _LeanReplay:
             self._inactive(job, None)
         elif job.state == _RUNNING and not job.killed:
             job.killed = True
-            started = job.failure is None and not job.plan.override
-            self._finish(job, signal if started else None)
+            # an override job was never started, but testexec still
+            # reports the signal when it is killed
+            self._finish(job, signal if job.failure is None else None)
 
     def _finish(self, job, status):
         job.token += 1
