@@ -61,8 +61,16 @@ class Simulated(Instance):
 
     owned = True
 
+    #: Inactive jobs the executor's own fluxsim keeps (``job-manager.inactive-num-limit``):
+    #: their results have been delivered, so older ones are purged, as a
+    #: system instance purges them; ``sim_resources`` may say otherwise (-1: keep all).
+    INACTIVE_NUM_LIMIT = 1000
+
     def __init__(self, fluxsim, resources):
-        self.sim = fluxsim.start(clock="real", **resources)
+        options = {"inactive_num_limit": self.INACTIVE_NUM_LIMIT, **resources}
+        if options["inactive_num_limit"] == -1:
+            del options["inactive_num_limit"]
+        self.sim = fluxsim.start(clock="real", **options)
         super().__init__(self.sim.uri)
 
     def stop(self, backend, timeout=30.0):

@@ -190,6 +190,9 @@ class JobManager:
         self.instance = instance
         self.pool = instance.pool
         self.jobs = {}
+        #: Waitable jobs not yet claimed by a wait; a purge leaves them here,
+        #: as job-manager keeps its zombies until they are waited for.
+        self.waitables = {}
         self.listeners = []  # called with (job, event) for every main event
         self.ids = FluidGenerator()
         self.inactive_age_limit = inactive_age_limit
@@ -238,6 +241,8 @@ class JobManager:
         job = Job(jobid, jobspec, request, userid, urgency, flags, self.instance.timestamp())
         job.name = _job_name(jobspec)
         self.jobs[jobid] = job
+        if job.waitable:
+            self.waitables[jobid] = job
         self.post(
             job,
             "submit",

@@ -89,7 +89,7 @@ def job_list_id(flux_handle, jobid, attrs=["all"]):
     with inst.operation():
         job = inst.jobmanager.jobs.get(int(jobid))
         if job is None:
-            future.fulfill_error(FileNotFoundError(errno.ENOENT, "JobID not found"))
+            future.fulfill_error(FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT)))
         else:
             future.fulfill({"job": job_record(job)})
     return future

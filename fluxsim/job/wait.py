@@ -69,30 +69,23 @@ def wait_async(flux_handle, jobid=FLUX_JOBID_ANY):
     future = JobWaitFuture(flux_handle)
     inst = flux_handle.instance
     with inst.operation():
-        jobs = inst.jobmanager.jobs
+        manager = inst.jobmanager
         if jobid == FLUX_JOBID_ANY:
-            if not any(j.waitable and not j.waited for j in jobs.values()):
+            if not manager.waitables:
                 future.fulfill_error(
                     ChildProcessError(errno.ECHILD, "there are no more waitable jobs")
                 )
                 return future
             target = None
         else:
-            target = jobs.get(int(jobid))
-            if target is None or target.waited:
-                future.fulfill_error(
-                    ChildProcessError(
-                        errno.ECHILD,
-                        "invalid job id, or job may be inactive and not waitable",
-                    )
-                )
-                return future
-            if not target.waitable:
-                future.fulfill_error(
-                    ChildProcessError(
-                        errno.ECHILD, "job was not submitted with FLUX_JOB_WAITABLE"
-                    )
-                )
+            target = manager.waitables.pop(int(jobid), None)
+            if target is None:
+                job = manager.jobs.get(int(jobid))
+                if job is not None and not job.waitable:
+                    message = "job was not submitted with FLUX_JOB_WAITABLE"
+                else:
+                    message = "invalid job id, or job may be inactive and not waitable"
+                future.fulfill_error(ChildProcessError(errno.ECHILD, message))
                 return future
             target.waited = True  # claimed by this waiter
     future._target = target
@@ -112,18 +105,14 @@ def wait_get_status(future):
             inst.drive(lambda: not target.active)
             found = target
         else:
+            waitables = inst.jobmanager.waitables
+
             def ready():
-                return any(
-                    j.waitable and not j.waited and not j.active
-                    for j in inst.jobmanager.jobs.values()
-                )
+                return any(not j.active for j in waitables.values())
 
             inst.drive(ready)
-            found = min(
-                (j for j in inst.jobmanager.jobs.values()
-                 if j.waitable and not j.waited and not j.active),
-                key=lambda j: j.t_inactive,
-            )
+            found = min((j for j in waitables.values() if not j.active), key=lambda j: j.t_inactive)
+            del waitables[found.id]
             found.waited = True
         future.fulfill(_wait_result(found))
     return future.get()
