@@ -29,6 +29,7 @@ The rules are testexec's (flux-core 0.88 ``src/modules/job-exec/testexec.c``):
   has no client for, so it runs until an exception ends it.
 """
 
+import functools
 import math
 import re
 
@@ -91,6 +92,7 @@ class ExecPlan:
         )
 
 
+@functools.lru_cache(maxsize=4096)  # a trace repeats a few run times many times
 def fsd_parse_duration(text):
     """Seconds in ``text`` as flux-core's C ``fsd_parse_duration`` reads it, or None.
 
