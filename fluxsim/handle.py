@@ -24,6 +24,12 @@ class Flux:
             url = os.environ.get("FLUX_URI")
             if url is None:
                 raise FileNotFoundError(2, "No such file or directory")
+        if not isinstance(url, str):
+            # what cffi says when flux_open() is given something else
+            raise TypeError(
+                f"initializer for ctype 'char *' must be a bytes or list or tuple, "
+                f"not {type(url).__name__}"
+            )
         self.uri = url
         self.instance = _instance.lookup(url)
         self.flags = flags

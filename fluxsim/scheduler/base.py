@@ -42,6 +42,8 @@ class Scheduler:
         self.host = host
         self.pool = host.pool
         if queue_depth is not None:
+            if isinstance(queue_depth, bool) or not isinstance(queue_depth, int) or queue_depth < 1:
+                raise ValueError(f"queue_depth must be a positive integer, not {queue_depth!r}")
             self.queue_depth = queue_depth
         self._unparsed = []
         #: Counters of the policy's work; ``passes`` for every policy.
