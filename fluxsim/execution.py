@@ -199,11 +199,19 @@ class Execution:
             system = spec.get("attributes", {}).get("system", {})
             cwd = system.get("cwd") or None
             base_env = dict(system.get("environment") or {})
+            f58 = JobID(job.id).f58
+            # the shell plugins' options (pmi, env-expand, output) fail the
+            # shell at init too
+            envs = [
+                [shell.task_environment(base_env, f58, info, t, rundir=inst.rundir)
+                 for t in rank.taskids]
+                for rank in info.ranks
+            ]
+            stdout, stderr = self._output_files(job, info)
         except (ValueError, OSError, TypeError, KeyError, IndexError, AttributeError):
             self._shells_failed(job)
             return
         ex.layout = info
-        f58 = JobID(job.id).f58
         self._post_exec(
             job,
             "shell.init",
@@ -213,17 +221,16 @@ class Execution:
                 "size": info.size,
             },
         )
-        stdout, stderr = self._output_files(job, info)
         for rank in info.ranks:
             os.makedirs(shell.job_tmpdir(inst.rundir, rank.nodeid, f58), mode=0o700, exist_ok=True)
         ex.started = True
         self._start_expiration(job)
         failed = None
         try:
-            for rank in info.ranks:
+            for rank, rank_envs in zip(info.ranks, envs):
                 binding = _binding(rank, info.options)
                 for local_id, taskid in enumerate(rank.taskids):
-                    env = shell.task_environment(base_env, f58, info, taskid, rundir=inst.rundir)
+                    env = rank_envs[local_id]
                     cpus = binding[local_id] if binding else None
                     try:
                         with _bound(cpus):
@@ -289,25 +296,34 @@ class Execution:
         self._complete(job, status)
 
     def _output_files(self, job, info):
-        """Open the jobspec's stdout/stderr files, or the instance's per-job log."""
-        opts = job.jobspec.get("attributes", {}).get("system", {}).get("shell", {})
-        output = (opts.get("options") or {}).get("output") or {}
+        """Open the jobspec's stdout/stderr files, or the instance's per-job log.
+
+        A malformed ``output`` option or a file that cannot be opened raises
+        (the shell's output plugin fails the shell); nothing stays open then.
+        """
+        output = info.options.get("output") or {}
         files = []
-        for stream in ("stdout", "stderr"):
-            path = (output.get(stream) or {}).get("path")
-            if path is None and stream == "stderr":
-                path = (output.get("stdout") or {}).get("path")
-                if path is not None:
-                    files.append(subprocess.STDOUT)
-                    continue
-            if path is None:
-                path = self.instance.output_path(job, stream)
-            else:
-                path = shell.mustache.render(path, info, job.id)
-            # the shell truncates unless output.mode=append; one open per job
-            # serves all its tasks
-            mode = "ab" if output.get("mode") == "append" else "wb"
-            files.append(open(path, mode))
+        try:
+            for stream in ("stdout", "stderr"):
+                path = (output.get(stream) or {}).get("path")
+                if path is None and stream == "stderr":
+                    path = (output.get("stdout") or {}).get("path")
+                    if path is not None:
+                        files.append(subprocess.STDOUT)
+                        continue
+                if path is None:
+                    path = self.instance.output_path(job, stream)
+                else:
+                    path = shell.mustache.render(path, info, job.id)
+                # the shell truncates unless output.mode=append; one open per job
+                # serves all its tasks
+                mode = "ab" if output.get("mode") == "append" else "wb"
+                files.append(open(path, mode))
+        except BaseException:
+            for f in files:
+                if hasattr(f, "close"):
+                    f.close()
+            raise
         return files[0], files[1]
 
     def _task_exited(self, job, proc):

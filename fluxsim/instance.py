@@ -238,15 +238,18 @@ class Instance:
                 raise OSError(errno.EINVAL, f"jobspec: invalid JSON: {exc}") from None
         else:
             spec = jobspec
+        if not isinstance(spec, (dict, list)):
+            # jansson's json_loadb takes only an object or an array
+            raise OSError(errno.EINVAL, "jobspec: invalid JSON: '[' or '{' expected")
         if not isinstance(urgency, int) or not 0 <= urgency <= 31:
             raise OSError(errno.EINVAL, "urgency range is [0:31]")
-        queue = (spec.get("attributes", {}).get("system") or {}).get("queue")
+        queue = _queue_of(spec)
         if queue is not None and queue not in self.queues:
             raise OSError(errno.EINVAL, f"'{queue}' is not a valid queue")
         if not flags & FLAG_NOVALIDATE:
             try:
                 validate_jobspec(json.dumps(spec), 1)
-            except (ValueError, TypeError, KeyError) as exc:
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 msg = exc.args[0] if exc.args else str(exc)
                 raise PermissionError(errno.EPERM, str(msg)) from None
         request = parse_request(spec)
@@ -445,6 +448,13 @@ class Instance:
 
     def __repr__(self):
         return f"<fluxsim.Instance {self.uri} clock={self.clock} policy={self.policy}>"
+
+
+def _queue_of(spec):
+    """``attributes.system.queue``, or None where any level is missing or no object."""
+    attributes = spec.get("attributes") if isinstance(spec, dict) else None
+    system = attributes.get("system") if isinstance(attributes, dict) else None
+    return system.get("queue") if isinstance(system, dict) else None
 
 
 def _idset_str(ranks):

@@ -133,14 +133,22 @@ class _Topology:
         return json.dumps(constraint, sort_keys=True)
 
     def match(self, constraint):
-        """Positions of the ranks satisfying ``constraint`` (None: all)."""
+        """Positions of the ranks satisfying ``constraint`` (None: all).
+
+        A malformed constraint can never be satisfied: ``InfeasibleRequest``
+        with the constraint's error, so the scheduler denies the job.
+        """
         if constraint is None:
             return None
         key = self.constraint_key(constraint)
         found = self.matching.get(key)
         if found is None:
             pos = self.pos
-            found = frozenset(pos[rank] for rank in self.R.constraint_ranks(constraint))
+            try:
+                ranks = self.R.constraint_ranks(constraint)
+            except Exception as exc:  # noqa: BLE001 - an unvalidated jobspec is untrusted
+                raise InfeasibleRequest(str(exc)) from None
+            found = frozenset(pos[rank] for rank in ranks)
             self.matching[key] = found
         return found
 

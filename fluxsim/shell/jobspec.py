@@ -133,10 +133,19 @@ class ShellJobspec:
             raise ValueError(f"invalid jobspec: missing {exc}") from None
         if not _integer(version):
             raise ValueError("invalid jobspec: version must be an integer")
+        # the shell unpacks these as objects (cwd as a string): anything else
+        # is an error parsing jobspec
+        if not isinstance(system, dict):
+            raise ValueError("attributes.system is not object type")
+        for key, kind in (("environment", dict), ("shell", dict), ("job", dict), ("cwd", str)):
+            value = system.get(key)
+            if value is not None and not isinstance(value, kind):
+                name = "string" if kind is str else "object"
+                raise ValueError(f"attributes.system.{key} is not {name} type")
         environment = system.get("environment")
-        if environment is not None and not isinstance(environment, dict):
-            raise ValueError("attributes.system.environment is not object type")
         options = (system.get("shell") or {}).get("options") or {}
+        if not isinstance(options, dict):
+            raise ValueError("attributes.system.shell.options is not object type")
 
         node_count = slots_per_node = -1
         if rcalc.total_slots > 0:
@@ -173,7 +182,8 @@ class ShellJobspec:
             task_count = slot_count
         else:
             raise ValueError("Unable to parse tasks count")
-        if not isinstance(command, list):
+        if not isinstance(command, list) or not command \
+                or not all(isinstance(arg, str) for arg in command):
             raise ValueError("Malformed command entry")
 
         per_resource = None
