@@ -24,7 +24,7 @@ job behind it could start now: until then nothing depends on it.
 """
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources
 from fluxsim.scheduler.base import Scheduler
@@ -115,6 +115,7 @@ class _Plan:
         self.releases_by_rank = by_rank
         self.reservations = []  # (start, end, {pos: (cores, gpus)})
         self.reserved_by_rank = {}  # pos -> [(start, end, cores, gpus)]
+        self._events = {}  # pos -> (times, deltas), see _rank_events
 
     def avail(self, p, s):
         """Free (cores, gpus) on position ``p`` at time ``s``."""
@@ -148,6 +149,30 @@ class _Plan:
         self.reservations.append((start, end, usage))
         for p, (c, g) in usage.items():
             self.reserved_by_rank.setdefault(p, []).append((start, end, c, g))
+            self._events.pop(p, None)
+
+    def _rank_events(self, p):
+        """Rank ``p``'s changes of free resources, as sorted times and (cores, gpus) deltas.
+
+        Built once per rank and plan, and again after a reservation touches the rank.
+        """
+        found = self._events.get(p)
+        if found is None:
+            deltas = {}
+            for e, c, g in self.releases_by_rank.get(p, ()):
+                d = deltas.setdefault(e, [0, 0])
+                d[0] += c
+                d[1] += g
+            for start, stop, c, g in self.reserved_by_rank.get(p, ()):
+                d = deltas.setdefault(start, [0, 0])
+                d[0] -= c
+                d[1] -= g
+                d = deltas.setdefault(stop, [0, 0])
+                d[0] += c
+                d[1] += g
+            times = sorted(deltas)
+            found = self._events[p] = (times, [deltas[when] for when in times])
+        return found
 
     def window_min(self, p, t, end, cores, gpus):
         """Least free (cores, gpus) on ``p`` over (t, end), from its value at t.
@@ -155,24 +180,10 @@ class _Plan:
         Only this rank's own events in the window matter: releases and
         reservation ends add, reservation starts take.
         """
-        events = {}
-        for e, c, g in self.releases_by_rank.get(p, ()):
-            if t < e < end:
-                d = events.setdefault(e, [0, 0])
-                d[0] += c
-                d[1] += g
-        for start, stop, c, g in self.reserved_by_rank.get(p, ()):
-            if t < start < end:
-                d = events.setdefault(start, [0, 0])
-                d[0] -= c
-                d[1] -= g
-            if t < stop < end:
-                d = events.setdefault(stop, [0, 0])
-                d[0] += c
-                d[1] += g
+        times, deltas = self._rank_events(p)
         low_c, low_g = cores, gpus
-        for when in sorted(events):
-            dc, dg = events[when]
+        for k in range(bisect_right(times, t), bisect_left(times, end)):
+            dc, dg = deltas[k]
             cores += dc
             gpus += dg
             if cores < low_c:
