@@ -287,6 +287,7 @@ class _LeanReplay:
         self.done = 0
         self.records = [JobRecord(job.name, job.submit) for job in self.jobs]
         self.requests = {}
+        self.plans = {}
 
     # -- the scheduler's host -----------------------------------------------------
 
@@ -372,12 +373,7 @@ class _LeanReplay:
             job = _Job(self.ids.next(now), priority_of(trace.urgency), self._request(spec),
                        rec, trace)
             rec.jobid = job.id
-            try:
-                job.plan = exec_plan(spec, virtual=True)
-            except TestconfError as exc:
-                job.failure = str(exc)
-            if job.plan is not None and job.plan.mock_exception == "init":
-                job.failure = "mock initialization exception generated"
+            job.plan, job.failure = self._plan(spec)
             if job.priority != PRIORITY_MIN:
                 scheduler.alloc(job)
                 self.sched_requested = True
@@ -386,6 +382,25 @@ class _LeanReplay:
         self.index = i
         if i < n:
             self._push(now + max(0.0, jobs[i].submit - now), _SUBMIT, None)
+
+    def _plan(self, spec):
+        """(:func:`exec_plan`, init failure note or None), once per jobspec object.
+
+        Jobs that share a jobspec (a synthetic workload's shapes) share the
+        plan; the entry keeps the jobspec alive so that its id is not reused.
+        """
+        entry = self.plans.get(id(spec))
+        if entry is not None and entry[0] is spec:
+            return entry[1], entry[2]
+        plan = failure = None
+        try:
+            plan = exec_plan(spec, virtual=True)
+        except TestconfError as exc:
+            failure = str(exc)
+        if plan is not None and plan.mock_exception == "init":
+            failure = "mock initialization exception generated"
+        self.plans[id(spec)] = (spec, plan, failure)
+        return plan, failure
 
     def _request(self, spec):
         """``ResourceRequest.from_jobspec``, once per distinct resources list.
