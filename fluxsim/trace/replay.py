@@ -413,7 +413,11 @@ class _LeanReplay:
             resources = spec["resources"]
             system = spec["attributes"]["system"]
             key = (id(resources), spec.get("version"), system.get("duration"))
-            cacheable = "constraints" not in system and type(key[2]) in (int, float)
+            cacheable = (
+                "constraints" not in system
+                and type(key[1]) is int
+                and type(key[2]) in (int, float)
+            )
         except (KeyError, TypeError, AttributeError):
             cacheable = False
         if cacheable:
