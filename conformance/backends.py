@@ -103,6 +103,21 @@ class SimInstance:
         self.instance.shutdown()
 
 
+#: The golden outcomes are sched-simple's: a ``flux start`` loads Fluxion
+#: instead whenever flux-sched is installed, unless told otherwise.
+SCHEDULER = "sched-simple"
+SCHED_TOML = f'[modules.alternatives]\nsched = "{SCHEDULER}"\n'
+
+
+def scheduler_of(handle):
+    """The name of the scheduler module an instance loaded (None if none)."""
+    mods = handle.rpc("module.list").get()["mods"]
+    for mod in mods:
+        if "sched" in mod.get("services", []):
+            return mod["name"]
+    return None
+
+
 class RealFlux:
     """One ``flux start --test-size=N`` with fake resources, for one shape."""
 
@@ -117,6 +132,8 @@ class RealFlux:
         os.mkdir(confdir)
         with open(os.path.join(confdir, "resource.toml"), "w") as f:
             f.write(resource_toml(shape))
+        with open(os.path.join(confdir, "sched.toml"), "w") as f:
+            f.write(SCHED_TOML)
         urifile = os.path.join(self.dir, "uri")
         self.proc = subprocess.Popen(
             [
@@ -191,7 +208,9 @@ class ConnectedFlux:
             return None
         flux = cls(uri)
         R = flux.handle.rpc("resource.status", nodeid=0).get()["R"]
-        return flux if same_shape(R, shape) else None
+        if not same_shape(R, shape) or scheduler_of(flux.handle) != SCHEDULER:
+            return None
+        return flux
 
     def close(self):
         """Leave the instance running: it is not ours."""
