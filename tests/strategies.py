@@ -30,6 +30,9 @@ __all__ = [
     "urgencies",
     "exec_tests",
     "constraints",
+    "mock_jobspecs",
+    "operations",
+    "OUT_OF_RANGE",
 ]
 
 
@@ -252,3 +255,57 @@ urgencies = st.one_of(
     st.integers(-5, 40),
     st.sampled_from([2**31, True, 1.0, "16", None]),
 )
+
+
+# -- operation sequences ---------------------------------------------------------------
+
+@st.composite
+def mock_jobspecs(draw, real=False):
+    """A valid jobspec, mock-executed as exec.test says (on the real clock
+    briefly, or a real ``true`` now and then)."""
+    spec = draw(valid_jobspecs())
+    if real:
+        runs = st.sampled_from(["0.01s", "0.02s", "0.05s", "0"])
+    else:
+        runs = st.one_of(st.sampled_from(["0", "1s", "2.5s", "5s", "20s", "inf", "-1s", "x"]),
+                         fsd_strings)
+    test = draw(st.fixed_dictionaries({"run_duration": runs}, optional={
+        "wait_status": st.sampled_from([0, 256, 9]),
+        "mock_exception": st.sampled_from(["init", "run"]),
+        "override": st.just(1),
+    }))
+    if draw(st.integers(0, 7)) == 0:
+        return spec  # no exec.test: a real `true`, or the duration on a virtual clock
+    spec["attributes"]["system"]["exec"] = {"test": test}
+    return spec
+
+
+# rank numbers modulo the instance's size; OUT_OF_RANGE names a rank it lacks
+OUT_OF_RANGE = -1
+_ranks = st.lists(st.one_of(*[st.integers(0, 3)] * 5, st.just(OUT_OF_RANGE)),
+                  min_size=1, max_size=3)
+_via = st.sampled_from(["method", "rpc"])
+
+
+def operations(real=False):
+    """One operation on an instance: ``(name, *arguments)``; job arguments
+    index the jobs submitted so far, rank arguments are taken modulo the
+    instance's size (see ``OUT_OF_RANGE``).  Submissions are the most frequent."""
+    submit = st.tuples(st.just("submit"), mock_jobspecs(real),
+                       st.sampled_from([16, 16, 0, 31, 5]))
+    return st.one_of(
+        submit,
+        submit,
+        submit,
+        st.tuples(st.just("cancel"), st.integers(0, 20)),
+        st.tuples(st.just("kill"), st.integers(0, 20), st.sampled_from([0, 9, 15, 10, -1, 100])),
+        st.tuples(st.just("raise"), st.integers(0, 20), st.sampled_from([0, 1, 7, 8, -1]),
+                  st.sampled_from(["cancel", "exec", "test", "timeout"])),
+        st.tuples(st.just("urgency"), st.integers(0, 20), st.sampled_from([0, 16, 31, 5, -1, 32])),
+        st.tuples(st.just("drain"), _ranks, _via),
+        st.tuples(st.just("undrain"), _ranks, _via),
+        st.tuples(st.just("down"), _ranks),
+        st.tuples(st.just("up"), _ranks),
+        st.tuples(st.just("advance"), st.sampled_from([0, 0.5, 1, 3, 10])),
+        st.tuples(st.just("advance"), st.sampled_from([0.5, 1, 3, 10])),
+    )

@@ -39,7 +39,7 @@ def test_from_command_raises_only_value_or_type_errors_and_builds_valid_jobspecs
     assert validate_jobspec(js.dumps(), 1)[0] is True
 
 
-@examples(300)
+@examples(150)
 @given(spec=jobspecs())
 def test_jobspec_validation_raises_only_value_or_type_errors(spec):
     text = json.dumps(spec)

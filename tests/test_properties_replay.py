@@ -75,7 +75,7 @@ def faults(draw, nnodes):
 
 
 @pytest.mark.parametrize("policy", POLICIES)
-@examples(50)
+@examples(25)
 @given(data=st.data())
 def test_fast_and_instance_engines_agree_job_for_job(policy, data):
     nnodes, cores, gpus = data.draw(shapes)

@@ -1,0 +1,170 @@
+"""Random operation sequences keep an instance consistent (property tests).
+
+On small random resource shapes, any sequence of submit, cancel, kill,
+exception (fatal or not), urgency, drain/undrain, down/up and the passing of
+time leaves the instance consistent after every step (see
+``tests/invariants.py``: no core or GPU double-allocated or leaked, inactive
+jobs with results and eventlogs ending in ``clean``), and raises nothing but
+Flux's errors.  Drain and undrain fail as Flux's do: EINVAL for a rank out of
+range, EEXIST for a rank already drained (or not drained).  Every policy
+runs on the virtual clock; fewer sequences run on the real clock, with
+briefly mock-executed jobs and a few real ``true`` processes.
+"""
+
+import errno
+import json
+
+import pytest
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+import fluxsim
+import fluxsim.job
+from fluxsim.constants import State
+from fluxsim.resource import idset
+from invariants import FLUX_ERRORS, check_all_done, check_at_rest, check_jobs, check_pool
+from strategies import OUT_OF_RANGE, examples, operations, shapes
+
+POLICIES = ["fifo", "backfill", "conservative"]
+UNKNOWN_JOB = 0x1234  # an id no instance gives out this early
+
+
+def _expected_errno(inst, name, ranks):
+    """The errno Flux answers a drain or undrain of ``ranks`` with (None: success)."""
+    if any(rank >= inst.R.nnodes for rank in ranks):
+        return errno.EINVAL
+    drained = inst.drained
+    if name == "drain" and any(rank in drained for rank in ranks):
+        return errno.EEXIST
+    if name == "undrain" and any(rank not in drained for rank in ranks):
+        return errno.EEXIST
+    return None
+
+
+def _drain_or_undrain(inst, h, name, ranks, via):
+    expected = _expected_errno(inst, name, ranks)
+    try:
+        if via == "rpc":
+            payload = {"targets": idset.encode(ranks)}
+            if name == "drain":
+                payload["reason"] = "property test"
+            h.rpc(f"resource.{name}", payload).get()
+        elif name == "drain":
+            inst.drain(ranks, reason="property test")
+        else:
+            inst.undrain(ranks)
+    except OSError as exc:
+        assert exc.errno == expected, (name, ranks, exc)
+        event(f"{name}: {errno.errorcode[exc.errno]}")
+    else:
+        assert expected is None, (name, ranks)
+        event(f"{name}: ok")
+
+
+def _ranks(inst, ranks):
+    size = inst.R.nnodes
+    return sorted({size if rank == OUT_OF_RANGE else rank % size for rank in ranks})
+
+
+def _apply(inst, h, jobs, op, advance):
+    """Do ``op``; raise only Flux's errors (or an assertion about one)."""
+    name = op[0]
+    if name in ("drain", "undrain", "down", "up"):
+        op = (name, _ranks(inst, op[1])) + op[2:]
+    if name == "submit":
+        jobs.append(fluxsim.job.submit(h, json.dumps(op[1]), urgency=op[2]))
+        return
+    if name in ("drain", "undrain"):
+        _drain_or_undrain(inst, h, name, op[1], op[2])
+        return
+    if name == "advance":
+        advance(op[1])
+        return
+    try:
+        if name in ("down", "up"):
+            getattr(inst, name)(op[1])
+            return
+        jobid = jobs[op[1] % len(jobs)] if jobs else UNKNOWN_JOB
+        if name == "cancel":
+            fluxsim.job.cancel(h, jobid)
+        elif name == "kill":
+            fluxsim.job.kill(h, jobid, op[2])
+        elif name == "raise":
+            fluxsim.job.job_raise(h, jobid, op[3], op[2], "property test")
+        elif name == "urgency":
+            h.rpc("job-manager.urgency", {"id": jobid, "urgency": op[2]}).get()
+    except FLUX_ERRORS as exc:
+        event(f"{name}: {type(exc).__name__} {errno.errorcode.get(exc.errno, '-')}")
+    else:
+        event(f"{name}: ok")
+
+
+def _check(inst):
+    check_pool(inst)
+    check_jobs(inst)
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@examples(100)
+@given(shape=shapes, ops=st.lists(operations(), min_size=5, max_size=30))
+def test_operations_on_a_virtual_instance(policy, shape, ops):
+    nnodes, cores, gpus = shape
+    with fluxsim.start(nnodes=nnodes, cores_per_node=cores, gpus_per_node=gpus,
+                       clock="virtual", policy=policy) as inst:
+        h = fluxsim.Flux(inst.uri)
+        jobs = []
+
+        def advance(dt):
+            inst.run(until=inst.now + dt)
+
+        for op in ops:
+            _apply(inst, h, jobs, op, advance)
+            _check(inst)
+        inst.run()
+        _check(inst)
+        check_at_rest(inst)
+        _finish(inst, h, jobs)
+        inst.run()
+        check_all_done(inst)
+        for jobid in jobs:
+            event(f"result: {fluxsim.job.result(h, jobid).result}")
+
+
+def _finish(inst, h, jobs):
+    """Bring every rank back and cancel every job still active."""
+    inst.up(range(inst.R.nnodes))
+    if inst.drained:
+        inst.undrain(sorted(inst.drained))
+    for jobid in jobs:
+        try:
+            fluxsim.job.cancel(h, jobid)
+        except FileNotFoundError:  # job_raise's ENOENT: the job is inactive
+            pass
+
+
+@examples(30)
+@given(shape=shapes, ops=st.lists(operations(real=True), min_size=3, max_size=15))
+def test_operations_on_a_real_instance(shape, ops):
+    nnodes, cores, gpus = shape
+    with fluxsim.start(nnodes=nnodes, cores_per_node=cores, gpus_per_node=gpus) as inst:
+        h = fluxsim.Flux(inst.uri)
+        jobs = []
+
+        def advance(dt):
+            # let wall time pass: wait for the newest job, briefly
+            if jobs:
+                try:
+                    fluxsim.job.result_async(h, jobs[-1]).wait_for(min(dt, 1) / 10)
+                except TimeoutError:
+                    pass
+
+        for op in ops:
+            _apply(inst, h, jobs, op, advance)
+            _check(inst)
+        _finish(inst, h, jobs)
+        for jobid in jobs:
+            fluxsim.job.result_async(h, jobid).wait_for(10)
+        assert inst.running, "the broker thread died"
+        check_all_done(inst)
+        with inst.lock:
+            assert all(job.state == State.INACTIVE for job in inst.jobmanager.jobs.values())
