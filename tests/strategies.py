@@ -282,7 +282,7 @@ def mock_jobspecs(draw, real=False):
 
 # rank numbers modulo the instance's size; OUT_OF_RANGE names a rank it lacks
 OUT_OF_RANGE = -1
-_ranks = st.lists(st.one_of(*[st.integers(0, 3)] * 5, st.just(OUT_OF_RANGE)),
+_ranks = st.lists(st.one_of(*[st.integers(0, 3)] * 9, st.just(OUT_OF_RANGE)),
                   min_size=1, max_size=3)
 _via = st.sampled_from(["method", "rpc"])
 
@@ -292,7 +292,7 @@ def operations(real=False):
     index the jobs submitted so far, rank arguments are taken modulo the
     instance's size (see ``OUT_OF_RANGE``).  Submissions are the most frequent."""
     submit = st.tuples(st.just("submit"), mock_jobspecs(real),
-                       st.sampled_from([16, 16, 0, 31, 5]))
+                       st.sampled_from([16, 16, 0, 31, 5]), st.sampled_from([False, False, True]))
     return st.one_of(
         submit,
         submit,

@@ -66,13 +66,19 @@ def _ranks(inst, ranks):
     return sorted({size if rank == OUT_OF_RANGE else rank % size for rank in ranks})
 
 
-def _apply(inst, h, jobs, op, advance):
-    """Do ``op``; raise only Flux's errors (or an assertion about one)."""
+def _apply(inst, h, jobs, waitable, op, advance):
+    """Do ``op``; raise only Flux's errors (or an assertion about one).
+
+    ``jobs`` and the set ``waitable`` collect the ids submitted.
+    """
     name = op[0]
     if name in ("drain", "undrain", "down", "up"):
         op = (name, _ranks(inst, op[1])) + op[2:]
     if name == "submit":
-        jobs.append(fluxsim.job.submit(h, json.dumps(op[1]), urgency=op[2]))
+        jobid = fluxsim.job.submit(h, json.dumps(op[1]), urgency=op[2], waitable=op[3])
+        jobs.append(jobid)
+        if op[3]:
+            waitable.add(jobid)
         return
     if name in ("drain", "undrain"):
         _drain_or_undrain(inst, h, name, op[1], op[2])
@@ -104,30 +110,51 @@ def _check(inst):
     check_jobs(inst)
 
 
+#: ``(inactive_age_limit, inactive_num_limit)``: none, or purges of inactive jobs.
+PURGE_LIMITS = [(None, None), (None, None), ("1s", None), (None, 2), ("0s", 0)]
+
+
 @pytest.mark.parametrize("policy", POLICIES)
 @examples(100)
-@given(shape=shapes, ops=st.lists(operations(), min_size=5, max_size=30))
-def test_operations_on_a_virtual_instance(policy, shape, ops):
+@given(shape=shapes, ops=st.lists(operations(), min_size=5, max_size=30),
+       purge=st.sampled_from(PURGE_LIMITS))
+def test_operations_on_a_virtual_instance(policy, shape, ops, purge):
     nnodes, cores, gpus = shape
     with fluxsim.start(nnodes=nnodes, cores_per_node=cores, gpus_per_node=gpus,
-                       clock="virtual", policy=policy) as inst:
+                       clock="virtual", policy=policy, inactive_age_limit=purge[0],
+                       inactive_num_limit=purge[1]) as inst:
         h = fluxsim.Flux(inst.uri)
-        jobs = []
+        jobs, waitable = [], set()
+        cleaned = set()
+        inst.jobmanager.listeners.append(
+            lambda job, entry: entry.name == "clean" and cleaned.add(job.id))
+
+        def check():
+            _check(inst)
+            # only inactive jobs are purged
+            assert not {j for j in jobs if j not in inst.jobmanager.jobs} - cleaned
 
         def advance(dt):
             inst.run(until=inst.now + dt)
 
         for op in ops:
-            _apply(inst, h, jobs, op, advance)
-            _check(inst)
+            _apply(inst, h, jobs, waitable, op, advance)
+            check()
         inst.run()
-        _check(inst)
+        check()
         check_at_rest(inst)
         _finish(inst, h, jobs)
         inst.run()
+        check()
         check_all_done(inst)
+        assert cleaned == set(jobs)
         for jobid in jobs:
-            event(f"result: {fluxsim.job.result(h, jobid).result}")
+            if jobid in inst.jobmanager.jobs:
+                event(f"result: {fluxsim.job.result(h, jobid).result}")
+            else:
+                event("purged")
+        for jobid in waitable:  # purged or not (job-manager's zombies)
+            assert fluxsim.job.wait(h, jobid).jobid == jobid
 
 
 def _finish(inst, h, jobs):
@@ -148,7 +175,7 @@ def test_operations_on_a_real_instance(shape, ops):
     nnodes, cores, gpus = shape
     with fluxsim.start(nnodes=nnodes, cores_per_node=cores, gpus_per_node=gpus) as inst:
         h = fluxsim.Flux(inst.uri)
-        jobs = []
+        jobs, waitable = [], set()
 
         def advance(dt):
             # let wall time pass: wait for the newest job, briefly
@@ -159,11 +186,13 @@ def test_operations_on_a_real_instance(shape, ops):
                     pass
 
         for op in ops:
-            _apply(inst, h, jobs, op, advance)
+            _apply(inst, h, jobs, waitable, op, advance)
             _check(inst)
         _finish(inst, h, jobs)
         for jobid in jobs:
             fluxsim.job.result_async(h, jobid).wait_for(10)
+        for jobid in waitable:
+            assert fluxsim.job.wait(h, jobid).jobid == jobid
         assert inst.running, "the broker thread died"
         check_all_done(inst)
         with inst.lock:
