@@ -69,6 +69,26 @@ def test_malformed_line_names_the_line(line, message):
         read_swf(io.StringIO("; MaxNodes: 1\n" + line + "\n"))
 
 
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("12.50", 12.5),
+        ("7", 7),
+        ("007", 7),
+        ("0", 0),
+        ("-1", None),
+        ("-0.5", None),  # any negative number is unknown, not just -1
+        ("-3", None),
+        ("1e3", 1000.0),  # no ".", still a float
+        ("+5", 5),
+    ],
+)
+def test_numbers_keep_their_type_and_negatives_are_unknown(text, value):
+    line = f"1 0 5 60 4 {text} -1 4 120 -1 1 3 1 -1 1 -1 -1 -1\n"
+    got = read_swf(io.StringIO(line)).records[0].average_cpu_time
+    assert got == value and type(got) is type(value)
+
+
 def test_limit_and_iteration():
     assert len(read_swf(io.StringIO(SAMPLE), limit=2)) == 2
     assert [r.job_number for r in iter_swf(io.StringIO(SAMPLE))] == [1, 2, 3]

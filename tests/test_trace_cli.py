@@ -39,6 +39,20 @@ def test_simulate_a_job_list_and_compare(tmp_path, joblist, capsys):
     assert table.splitlines()[0].split()[:2] == ["fifo", "backfill"]
 
 
+def test_simulate_leaves_the_garbage_collector_as_it_found_it(tmp_path, joblist):
+    import gc
+
+    argv = ["simulate", str(joblist), "--nodes", "1", "--cores-per-node", "4", "--quiet",
+            "--out", str(tmp_path / "o")]
+    assert gc.isenabled()
+    assert main(argv) == 0 and gc.isenabled()
+    gc.disable()
+    try:
+        assert main(argv) == 0 and not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_errors_are_reported_not_raised(tmp_path, capsys):
     rc = main(["simulate", str(tmp_path / "missing.csv"), "--nodes", "1",
                "--cores-per-node", "1", "--out", str(tmp_path / "o")])

@@ -4,9 +4,11 @@ import pytest
 
 from fluxsim.resource.rv1 import Rv1
 from fluxsim.trace.metrics import (
+    JOB_COLUMNS,
     compare,
     format_summary,
     job_metrics,
+    job_rows,
     percentile,
     read_summary,
     run_metrics,
@@ -103,3 +105,37 @@ def test_csv_files_and_tables(tmp_path):
     text = compare(again, other)
     row = [line for line in text.splitlines() if "mean wait" in line][0]
     assert row.split()[-2:] == ["8.750", "2.000"]
+
+
+def test_job_rows_are_job_metrics_in_column_order():
+    assert [dict(zip(JOB_COLUMNS, row)) for row in job_rows(RECORDS)] == job_metrics(RECORDS)
+    result = Result(RECORDS)
+    assert run_metrics(result, rows=job_rows(result)) == run_metrics(result)
+
+
+def on_ranks(name, ranks, nnodes=4, cores_per_node=2):
+    r = JobRecord(name, 0.5)
+    r.start, r.end, r.result = 1.0, 2.25, "COMPLETED"
+    r.R = Rv1.from_shape(nnodes, cores_per_node).copy_ranks(ranks)
+    return r
+
+
+def test_allocations_on_the_same_ranks_share_their_encoding_not_their_sizes():
+    whole = on_ranks("whole", [0, 1, 3])
+    half = on_ranks("half", [0, 1, 3], cores_per_node=1)
+    again = on_ranks("again", [0, 1, 3])  # an equal R, another object
+    rows = {r["name"]: r for r in job_metrics([whole, half, again])}
+    assert rows["whole"]["ranks"] == rows["half"]["ranks"] == "0-1,3"
+    assert rows["whole"]["nodelist"] == rows["half"]["nodelist"] == "node[0-1,3]"
+    assert (rows["whole"]["ncores"], rows["half"]["ncores"], rows["again"]["ncores"]) == (6, 3, 6)
+    assert rows["whole"]["nnodes"] == 3
+
+
+def test_jobs_csv_cells_none_empty_floats_as_repr(tmp_path):
+    write_jobs_csv([on_ranks("f", [0, 1, 3]), rec("e", 20, None, 25, 0, "CANCELED")],
+                   tmp_path / "jobs.csv")
+    lines = (tmp_path / "jobs.csv").read_text().splitlines()
+    # name,jobid,submit,start,end,wait,response,run,bsld,nnodes,ncores,ngpus,
+    # result,exception,status,order,ranks,nodelist
+    assert lines[1] == 'f,,0.5,1.0,2.25,0.5,1.75,1.25,1.0,3,6,0,COMPLETED,,,,"0-1,3","node[0-1,3]"'
+    assert lines[2] == "e,,20,,25,,,,,,,,CANCELED,,,,,"

@@ -28,9 +28,10 @@ Per run (:func:`run_metrics`), over the jobs that started:
 ``write_*`` / :func:`format_summary` functions the CSV files and the table.
 """
 
+import collections
 import csv
 import math
-import statistics
+import operator
 
 from fluxsim.resource import hostlist
 
@@ -39,6 +40,7 @@ __all__ = [
     "compare",
     "format_summary",
     "job_metrics",
+    "job_rows",
     "read_summary",
     "run_metrics",
     "timeline",
@@ -68,6 +70,10 @@ JOB_COLUMNS = (
     "order",
     "ranks",
     "nodelist",
+)
+(_SUBMIT, _START, _END, _WAIT, _RESPONSE, _RUN, _BSLD, _NCORES, _RESULT) = map(
+    JOB_COLUMNS.index,
+    ("submit", "start", "end", "wait", "response", "run", "bsld", "ncores", "result"),
 )
 
 SUMMARY_KEYS = (
@@ -99,86 +105,137 @@ def bounded_slowdown(wait, run, tau=TAU):
     return max(1.0, (wait + run) / max(run, tau))
 
 
+_NO_ALLOCATION = (None,) * 5
+_HOSTNAME = operator.itemgetter(1)
+_CORES = operator.itemgetter(2)
+_GPUS = operator.itemgetter(3)
+
+
+def _allocation(R, infos, strings):
+    """``(nnodes, ncores, ngpus, ranks, nodelist)`` of R, whose ``RankInfo`` are ``infos``.
+
+    ``strings`` caches the idset and hostlist encodings, which cost far
+    more than the rest: they are shared by every R on the same ranks of the
+    same hosts, whatever their cores.
+    """
+    key = (tuple(R.ranks), tuple(map(_HOSTNAME, infos)))
+    encoded = strings.get(key)
+    if encoded is None:
+        encoded = strings[key] = (R.rank_idset(), hostlist.encode(key[1]))
+    return (
+        len(infos),
+        sum(map(len, map(_CORES, infos))),
+        sum(map(len, map(_GPUS, infos))),
+        *encoded,
+    )
+
+
+def job_rows(result, tau=TAU):
+    """:func:`job_metrics` as tuples in :data:`JOB_COLUMNS` order (faster, same values)."""
+    # A trace's allocations repeat (the same cores of the same nodes, over
+    # and over), so each distinct one is measured once.  An R is a new
+    # object per job: the key is its RankInfo entries.
+    allocations = {}
+    strings = {}
+    rows = []
+    append = rows.append
+    for rec in _records(result):
+        submit, start, end, R = rec.submit, rec.start, rec.end, rec.R
+        wait = response = run = bsld = None
+        if start is not None:
+            wait = start - submit
+            if end is not None:
+                run = end - start
+                response = end - submit
+                bsld = bounded_slowdown(wait, run, tau)
+        if R is None:
+            allocation = _NO_ALLOCATION
+        else:
+            infos = tuple(R.ranks.values())
+            allocation = allocations.get(infos)
+            if allocation is None:
+                allocation = allocations[infos] = _allocation(R, infos, strings)
+        nnodes, ncores, ngpus, ranks, nodelist = allocation
+        append((
+            rec.name, rec.jobid, submit, start, end, wait, response, run, bsld,
+            nnodes, ncores, ngpus, rec.result, rec.exception, rec.status, rec.order,
+            ranks, nodelist,
+        ))
+    return rows
+
+
 def job_metrics(result, tau=TAU):
     """One dict per job (keys :data:`JOB_COLUMNS`); None where a value does not apply."""
-    rows = []
-    for rec in _records(result):
-        row = dict.fromkeys(JOB_COLUMNS)
-        row.update(
-            name=rec.name,
-            jobid=rec.jobid,
-            submit=rec.submit,
-            start=rec.start,
-            end=rec.end,
-            result=rec.result,
-            exception=rec.exception,
-            status=rec.status,
-            order=rec.order,
-        )
-        if rec.R is not None:
-            row["nnodes"] = rec.nnodes
-            row["ncores"] = rec.ncores
-            row["ngpus"] = rec.ngpus
-            row["ranks"] = rec.R.rank_idset()
-            row["nodelist"] = hostlist.encode(rec.R.nodelist)
-        if rec.start is not None:
-            row["wait"] = rec.start - rec.submit
-            if rec.end is not None:
-                run = rec.end - rec.start
-                row["run"] = run
-                row["response"] = rec.end - rec.submit
-                row["bsld"] = bounded_slowdown(row["wait"], run, tau)
-        rows.append(row)
-    return rows
+    return [dict(zip(JOB_COLUMNS, row)) for row in job_rows(result, tau)]
 
 
 def percentile(values, fraction):
     """Nearest-rank percentile: the ceil(fraction * n)-th smallest value."""
-    if not values:
+    return _nearest_rank(sorted(values), fraction)
+
+
+def _nearest_rank(ordered, fraction):
+    if not ordered:
         return None
-    ordered = sorted(values)
     index = max(0, math.ceil(fraction * len(ordered)) - 1)
     return ordered[index]
+
+
+def _median(ordered):
+    # statistics.median's rule, on values sorted once for the percentiles too
+    # (and without importing statistics, which costs the command's start-up).
+    n = len(ordered)
+    if not n:
+        return None
+    if n % 2:
+        return ordered[n // 2]
+    return (ordered[n // 2 - 1] + ordered[n // 2]) / 2
 
 
 def _mean(values):
     return sum(values) / len(values) if values else None
 
 
-def run_metrics(result, tau=TAU, ncores=None):
-    """The run's summary (keys :data:`SUMMARY_KEYS`, plus ``wall`` and ``rate``)."""
-    records = _records(result)
+def run_metrics(result, tau=TAU, ncores=None, rows=None):
+    """The run's summary (keys :data:`SUMMARY_KEYS`, plus ``wall`` and ``rate``).
+
+    ``rows``: the run's :func:`job_rows`, when the caller has them already.
+    """
     if ncores is None:
         ncores = getattr(result, "ncores", None)
-    rows = job_metrics(records, tau)
-    started = [r for r in rows if r["start"] is not None]
-    ended = [r for r in started if r["end"] is not None]
-    waits = [r["wait"] for r in started]
+    if rows is None:
+        rows = job_rows(result, tau)
+    started = [r for r in rows if r[_START] is not None]
+    ended = [r for r in started if r[_END] is not None]
+    waits = [r[_WAIT] for r in started]
     out = dict.fromkeys(SUMMARY_KEYS)
     out["jobs"] = len(rows)
     out["started"] = len(started)
+    results = collections.Counter(r[_RESULT] for r in rows)
     for key, name in (
         ("completed", "COMPLETED"),
         ("failed", "FAILED"),
         ("canceled", "CANCELED"),
         ("timeout", "TIMEOUT"),
     ):
-        out[key] = sum(1 for r in rows if r["result"] == name)
+        out[key] = results[name]
     out["never_started"] = len(rows) - len(started)
     if rows:
-        first = min(r["submit"] for r in rows)
-        last = max((r["end"] for r in rows if r["end"] is not None), default=first)
+        first = min(r[_SUBMIT] for r in rows)
+        last = max((r[_END] for r in rows if r[_END] is not None), default=first)
         out["makespan"] = last - first
         if ncores and out["makespan"] > 0:
-            used = sum(r["ncores"] * r["run"] for r in ended)
+            used = sum(r[_NCORES] * r[_RUN] for r in ended)
             out["utilization"] = used / (ncores * out["makespan"])
     out["mean_wait"] = _mean(waits)
-    out["median_wait"] = statistics.median(waits) if waits else None
-    out["p95_wait"] = percentile(waits, 0.95)
+    ordered = sorted(waits)
+    out["median_wait"] = _median(ordered)
+    out["p95_wait"] = _nearest_rank(ordered, 0.95)
     out["max_wait"] = max(waits) if waits else None
-    out["mean_response"] = _mean([r["response"] for r in ended])
-    out["mean_bsld"] = _mean([r["bsld"] for r in ended])
-    out["max_queue_length"] = max(timeline(records)[2], default=0)
+    out["mean_response"] = _mean([r[_RESPONSE] for r in ended])
+    out["mean_bsld"] = _mean([r[_BSLD] for r in ended])
+    steps = ((r[_SUBMIT], r[_START], r[_END], r[_NCORES] or 0) for r in rows)
+    out["max_queue_length"] = max(_timeline(steps)[2], default=0)
     wall = getattr(result, "wall", None)
     if wall is not None:
         out["wall"] = wall
@@ -192,19 +249,24 @@ def timeline(result):
     Each value holds from its time until the next; all events at a time
     are applied before the value is taken.
     """
+    return _timeline((r.submit, r.start, r.end, r.ncores) for r in _records(result))
+
+
+def _timeline(jobs):
+    # jobs: (submit, start, end, ncores) each
     deltas = {}
-    for rec in _records(result):
+    for submit, start, end, ncores in jobs:
         # (cores in use, jobs pending) changes at each event time
-        d = deltas.setdefault(rec.submit, [0, 0])
+        d = deltas.setdefault(submit, [0, 0])
         d[1] += 1
-        if rec.start is not None:
-            d = deltas.setdefault(rec.start, [0, 0])
+        if start is not None:
+            d = deltas.setdefault(start, [0, 0])
             d[1] -= 1
-            d[0] += rec.ncores
-            if rec.end is not None:
-                deltas.setdefault(rec.end, [0, 0])[0] -= rec.ncores
-        elif rec.end is not None:
-            deltas.setdefault(rec.end, [0, 0])[1] -= 1
+            d[0] += ncores
+            if end is not None:
+                deltas.setdefault(end, [0, 0])[0] -= ncores
+        elif end is not None:
+            deltas.setdefault(end, [0, 0])[1] -= 1
     times, used, pending = [], [], []
     cores = queued = 0
     for t in sorted(deltas):
@@ -225,13 +287,15 @@ def _cell(value):
     return value
 
 
-def write_jobs_csv(result, path, tau=TAU):
-    """Write :func:`job_metrics` as CSV, one row a job."""
+def write_jobs_csv(result, path, tau=TAU, rows=None):
+    """Write :func:`job_metrics` as CSV, one row a job (``rows``: its :func:`job_rows`)."""
+    if rows is None:
+        rows = job_rows(result, tau)
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(JOB_COLUMNS)
-        for row in job_metrics(result, tau):
-            writer.writerow([_cell(row[key]) for key in JOB_COLUMNS])
+        # csv writes None as "" and a float as its repr, as _cell does.
+        writer.writerows(rows)
 
 
 def write_summary_csv(summary, path, extra=None):

@@ -157,6 +157,16 @@ def _number(text):
     return None if value < 0 else value
 
 
+def _values(parts):
+    # The hot path of _number, inlined: a token with a "." can only be a
+    # float, and one without is almost always an int; anything else (1e3,
+    # inf, a typo) raises here and goes through _number.
+    try:
+        return [None if (v := float(p) if "." in p else int(p)) < 0 else v for p in parts]
+    except ValueError:
+        return [_number(p) for p in parts]
+
+
 def _parse_header_line(line, header):
     text = line[1:].strip()
     header.comments.append(text)
@@ -170,25 +180,27 @@ def _parse_header_line(line, header):
 
 def _records(lines, header, source, limit):
     count = 0
+    make = SWFRecord._make
     for lineno, line in enumerate(lines, 1):
-        stripped = line.strip()
-        if not stripped:
+        # split() and strip() agree on whitespace, so the first token tells
+        # a blank line and a comment line apart without stripping each line.
+        parts = line.split()
+        if not parts:
             continue
-        if stripped.startswith(";"):
+        if parts[0][0] == ";":
             if header is not None:
-                _parse_header_line(stripped, header)
+                _parse_header_line(line.strip(), header)
             continue
         if limit is not None and count >= limit:
             return
-        parts = stripped.split()
         if len(parts) != 18:
             raise ValueError(f"{source}:{lineno}: expected 18 fields, found {len(parts)}")
         try:
-            values = [_number(part) for part in parts]
+            values = _values(parts)
         except ValueError:
-            raise ValueError(f"{source}:{lineno}: not a number in {stripped!r}") from None
+            raise ValueError(f"{source}:{lineno}: not a number in {line.strip()!r}") from None
         count += 1
-        yield SWFRecord._make(values)
+        yield make(values)
 
 
 def _open(path_or_file):

@@ -64,6 +64,10 @@ def _resources(ncores, nnodes, cores_per_node):
     return resources
 
 
+# Every trace job runs one task per slot: one (read-only) tasks list for all.
+_TASKS = [{"command": ["true"], "slot": "task", "count": {"per_slot": 1}}]
+
+
 def jobspec(
     ncores=None,
     nnodes=None,
@@ -80,8 +84,9 @@ def jobspec(
     holds ``cores_per_node`` cores so one task per core fits).  ``duration``
     is the time limit (0: none).  ``run_duration`` and ``wait_status`` go to
     ``attributes.system.exec.test``, flux-core's mock execution, which
-    fluxsim's virtual clock honours too.  Jobspecs of the same size share
-    their ``resources`` list: treat it as read-only.
+    fluxsim's virtual clock honours too.  Jobspecs share their ``tasks``
+    list, and those of the same size their ``resources`` list: treat both
+    as read-only.
     """
     if (ncores is None) == (nnodes is None):
         raise ValueError("give exactly one of ncores and nnodes")
@@ -98,7 +103,7 @@ def jobspec(
         system["exec"] = {"test": test}
     return {
         "resources": resources,
-        "tasks": [{"command": ["true"], "slot": "task", "count": {"per_slot": 1}}],
+        "tasks": _TASKS,
         "attributes": {"system": system},
         "version": 1,
     }
