@@ -66,6 +66,17 @@ def _ranks(inst, ranks):
     return sorted({size if rank == OUT_OF_RANGE else rank % size for rank in ranks})
 
 
+def _target(inst, jobs, index):
+    """The job an operation acts on: an even index picks among the active
+    jobs (where there are any), an odd one among all."""
+    if not jobs:
+        return UNKNOWN_JOB
+    with inst.lock:
+        active = [j for j in jobs if j in inst.jobmanager.jobs and inst.jobmanager.jobs[j].active]
+    pool = active if active and index % 2 == 0 else jobs
+    return pool[index // 2 % len(pool)]
+
+
 def _apply(inst, h, jobs, waitable, op, advance):
     """Do ``op``; raise only Flux's errors (or an assertion about one).
 
@@ -90,7 +101,7 @@ def _apply(inst, h, jobs, waitable, op, advance):
         if name in ("down", "up"):
             getattr(inst, name)(op[1])
             return
-        jobid = jobs[op[1] % len(jobs)] if jobs else UNKNOWN_JOB
+        jobid = _target(inst, jobs, op[1])
         if name == "cancel":
             fluxsim.job.cancel(h, jobid)
         elif name == "kill":
