@@ -6,19 +6,29 @@
   scheduling pass) and the backfill counters.
 - ``jobs``: synthetic streams of 10k .. 1M jobs on 10,000 nodes under fifo.
 - ``nodes``: 100k synthetic jobs on 100 .. 10,000 nodes under fifo.
+- ``cli``: the whole ``fluxsim simulate`` command on the Gaia trace, end to
+  end in a subprocess (start-up, SWF reading, replay, metrics, CSV,
+  summary; ``--plot`` in one row): fifo with and without ``--plot``,
+  backfill, conservative.  Each row is the fastest of ``--repeat`` runs
+  (conservative, which takes minutes, runs once), with the replay's own wall
+  time from ``summary.csv`` and the rest of the command beside it.
 
 Numbers, not pass/fail: results are printed as Markdown tables and saved to
-``benchmarks/out/bench_trace.json``.  Usage::
+``benchmarks/out/bench_trace.json``.  The Gaia benchmarks are skipped when
+``../shared`` is absent.  Usage::
 
-    python benchmarks/bench_trace.py [gaia] [jobs] [nodes] [--million]
+    python benchmarks/bench_trace.py [gaia] [jobs] [nodes] [cli] [--million] [--repeat N]
 """
 
 import argparse
+import csv
 import json
 import os
 import platform
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -148,19 +158,74 @@ def bench_nodes():
     return rows
 
 
+#: (label, simulate options, runs at most): the ``cli`` benchmark's commands.
+CLI_CASES = (
+    ("fifo", ["--policy", "fifo"], None),
+    ("fifo --plot", ["--policy", "fifo", "--plot"], None),
+    ("backfill", ["--policy", "backfill"], None),
+    ("conservative", ["--policy", "conservative"], 1),
+)
+
+
+def simulate_command(options, out):
+    """Run ``fluxsim simulate`` on the Gaia trace once; returns (wall, CPU, summary dict)."""
+    # -m from the checkout: the code under test, whatever is installed.
+    command = [sys.executable, "-m", "fluxsim.cli", "simulate", str(GAIA), "--out", str(out),
+               "--quiet", *options]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if status != 0:
+        raise RuntimeError(f"{' '.join(command)} failed with wait status {status}")
+    with open(out / "summary.csv", newline="", encoding="utf-8") as f:
+        summary = {row["metric"]: row["value"] for row in csv.DictReader(f)}
+    return wall, usage.ru_utime + usage.ru_stime, summary
+
+
+def bench_cli(repeat):
+    rows = []
+    for label, options, most in CLI_CASES:
+        runs = []
+        for _ in range(min(repeat, most or repeat)):
+            with tempfile.TemporaryDirectory() as tmp:
+                runs.append(simulate_command(options, Path(tmp)))
+        wall, _, summary = min(runs, key=lambda run: run[0])
+        jobs, replay_wall = int(summary["jobs"]), float(summary["wall"])
+        rows.append({
+            "command": f"simulate {label}",
+            "jobs": jobs,
+            "wall": round(wall, 2),
+            "cpu": round(min(run[1] for run in runs), 2),
+            "rate": round(jobs / wall),
+            "replay": round(replay_wall, 2),
+            "rest": round(wall - replay_wall, 2),
+            "runs": len(runs),
+        })
+    print(f"\nWhole command, Gaia trace (fastest of up to {repeat} runs; cpu: user + sys):\n")
+    print(table(rows, ["command", "jobs", "wall", "cpu", "rate", "replay", "rest", "runs"]))
+    return rows
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("what", nargs="*", default=["gaia", "jobs", "nodes"])
+    p.add_argument("what", nargs="*", default=["gaia", "jobs", "nodes", "cli"])
     p.add_argument("--million", action="store_true", help="include the 1,000,000-job run")
+    p.add_argument("--repeat", type=int, default=3, help="cli: runs per command (fastest kept)")
     args = p.parse_args(argv)
     out = {"machine": machine()}
     print(out["machine"])
-    if "gaia" in args.what and GAIA.exists():
+    gaia = GAIA.exists()
+    if not gaia and {"gaia", "cli"} & set(args.what):
+        print(f"(skipping gaia and cli: {GAIA} is absent)")
+    if "gaia" in args.what and gaia:
         out["gaia"] = bench_gaia()
     if "jobs" in args.what:
         out["jobs"] = bench_jobs(args.million)
     if "nodes" in args.what:
         out["nodes"] = bench_nodes()
+    if "cli" in args.what and gaia:
+        out["cli"] = bench_cli(args.repeat)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "bench_trace.json").write_text(json.dumps(out, indent=1))
     return 0

@@ -23,6 +23,7 @@ import gc
 import math
 import os
 import sys
+import time
 
 __all__ = ["main", "simulate", "parser"]
 
@@ -78,19 +79,34 @@ def parser():
     return p
 
 
-def _progress_bar(total, enabled):
-    if not enabled or not sys.stderr.isatty():
-        return None, None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None, None
-    bar = tqdm(total=total, unit="job", file=sys.stderr, leave=False, mininterval=0.25)
+class _ProgressBar:
+    """The replay's ``progress(done, total)``: a tqdm bar on stderr, once ``delay`` s have passed.
 
-    def update(done, _total):
-        bar.update(done - bar.n)
+    A run that ends sooner never shows the bar, nor pays for importing tqdm.
+    """
 
-    return bar, update
+    def __init__(self, delay=1.0):
+        self.delay = delay
+        self.show_at = time.monotonic() + delay
+        self.bar = None
+
+    def __call__(self, done, total):
+        if self.bar is None:
+            if time.monotonic() < self.show_at:
+                return
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                self.show_at = math.inf
+                return
+            self.bar = tqdm(total=total, unit="job", file=sys.stderr, leave=False,
+                            mininterval=0.25)
+        self.bar.update(done - self.bar.n)
+
+    def close(self):
+        """Take the bar off the terminal, if it is there."""
+        if self.bar is not None:
+            self.bar.close()
 
 
 @contextlib.contextmanager
@@ -148,7 +164,7 @@ def _simulate(args):
         if args.limit is not None:
             workload = workload[: args.limit]
     faults = faults_mod.read_faults(args.faults) if args.faults else []
-    bar, progress = _progress_bar(len(workload), not args.quiet)
+    bar = _ProgressBar() if not args.quiet and sys.stderr.isatty() else None
     try:
         result = replay(
             workload,
@@ -158,7 +174,7 @@ def _simulate(args):
             policy=args.policy,
             faults=faults,
             mode=args.mode,
-            progress=progress,
+            progress=bar,
             queue_depth=args.queue_depth,
         )
     finally:

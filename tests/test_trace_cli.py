@@ -53,6 +53,21 @@ def test_simulate_leaves_the_garbage_collector_as_it_found_it(tmp_path, joblist)
         gc.enable()
 
 
+def test_progress_bar_shows_only_for_a_run_that_lasts():
+    from fluxsim.cli import _ProgressBar
+
+    quick = _ProgressBar(delay=3600)
+    quick(256, 1000)
+    assert quick.bar is None  # nor was tqdm needed
+    quick.close()
+    pytest.importorskip("tqdm")
+    slow = _ProgressBar(delay=0)
+    slow(256, 1000)
+    slow(512, 1000)
+    assert slow.bar.n == 512
+    slow.close()
+
+
 def test_errors_are_reported_not_raised(tmp_path, capsys):
     rc = main(["simulate", str(tmp_path / "missing.csv"), "--nodes", "1",
                "--cores-per-node", "1", "--out", str(tmp_path / "o")])
