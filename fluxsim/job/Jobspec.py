@@ -18,31 +18,33 @@ accept, and ``JobspecV1.from_command`` builds the usual one::
     >>> js.getattr("system.duration")
     3600.0
 
-This mirrors ``flux.job.Jobspec`` from flux-core 0.88 in behaviour, return
-values and exception types and messages, so code written against
-``flux.job`` runs unchanged.  Differences: the hostlists in a constraint
-are type-checked but not decoded (flux also checks them against the
-enclosing instance, which fluxsim validation runs outside of), and the
+The interface is ``flux.job.Jobspec`` of flux-core 0.88: the same names and
+signatures, return values, exception types and messages, and the same key
+order in the dicts (and so in ``dumps()``), so code written against
+``flux.job`` runs unchanged.  The rules themselves are tables in
+:mod:`fluxsim.job._validate`.  Differences: the hostlists in a constraint
+are type-checked but not decoded (Flux also checks them against the
+enclosing instance, which a validator runs outside of), and the
 ``from_submit``/``from_alloc``/``from_batch``/``apply_options`` family
 (the ``flux submit`` command-line option layer) is not provided.
 
 ``jobspec1_check`` is an addition: the stricter structural rules of
-flux-core's C library (``flux_jobspec1_check``), which reject some jobspecs
-the Python ``JobspecV1`` accepts, e.g. unknown resource types.
+flux-core's C library (``flux_jobspec1_check``, see
+:mod:`fluxsim.job._jobspec1`), which reject some jobspecs the Python
+``JobspecV1`` accepts, e.g. unknown resource types.
 """
 
 import collections
-import collections.abc as abc
 import datetime
 import errno
 import json
 import math
-import numbers
 import os
+from collections.abc import Mapping
 
 import yaml
 
-from fluxsim.resource import idset
+from fluxsim.job import _jobspec1, _validate
 from fluxsim.util import Fileref, del_treedict, parse_fsd, set_treedict
 
 __all__ = [
@@ -54,176 +56,156 @@ __all__ = [
 ]
 
 
-# -- validation helpers -----------------------------------------------------------
+def validate_counts(resources):
+    """Raise ValueError unless every resource count in the tree is an int (a V1 rule)."""
+    _validate.check_counts(resources)
 
 
-def _convert_jobspec_arg_to_string(jobspec):
-    """Return ``jobspec`` (a Jobspec or JSON str/bytes) as JSON bytes."""
+def _json_bytes(jobspec):
+    """``jobspec`` (a Jobspec, or JSON as str or bytes) as JSON text for json.loads."""
     if isinstance(jobspec, Jobspec):
         return jobspec.dumps()
     if isinstance(jobspec, str):
         return jobspec.encode("utf-8", errors="surrogateescape")
     if jobspec is None:
-        # caught here, as flux does, for a clearer message than JSON's
+        # Flux names None here rather than let the JSON decoder complain
         raise EnvironmentError(errno.EINVAL, "jobspec must not be None/NULL")
     if not isinstance(jobspec, bytes):
         raise TypeError("jobspec must be a Jobspec or string (either binary or unicode)")
     return jobspec
 
 
-def _validate_keys(expected, given, keys_optional=False, allow_additional=False):
-    """Raise ValueError for a missing or an unexpected key.
-
-    Set differences are used as in flux, so when several keys are wrong the
-    one reported follows set iteration order, exactly as there.
-    """
-    expected, given = set(expected), set(given)
-    if not keys_optional:
-        for key in expected - given:
-            raise ValueError(f"Missing key ({key})")
-    if not allow_additional:
-        for key in given - expected:
-            raise ValueError(f"Extraneous key ({key})")
-
-
-def _validate_dependency(dep):
-    """Check one RFC 26 dependency entry."""
-    _validate_keys(["scheme", "value"], dep.keys(), allow_additional=True)
-    if not isinstance(dep["scheme"], str):
-        raise TypeError("dependency scheme must be a string")
-    if not isinstance(dep["value"], str):
-        raise TypeError("dependency value must be a string")
-
-
-def _validate_property_query(name):
-    if any(char in "&'\"`|()" for char in name):
-        raise TypeError(f"invalid character in property '{name}'")
-
-
-def _validate_hosts(hosts):
-    """Check a constraint hostlist argument as far as fluxsim can.
-
-    flux decodes it (RFC 29), then checks the hosts against the enclosing
-    instance, skipping that when there is none.  fluxsim validates outside
-    any instance and has no hostlist decoder, so only the argument types
-    are checked, with flux's messages.
-    """
-    if isinstance(hosts, str):
-        return
-    if not isinstance(hosts, abc.Iterable):
-        raise TypeError(f"Hostlist(): expected string or Iterable, got {type(hosts)}")
-    for host in hosts:
-        if not isinstance(host, str):
-            raise TypeError(f"Hostlist(): expected string or Iterable, got {type(host)}")
-
-
-def _validate_constraint_op(operator, args):
-    if not isinstance(operator, str):
-        raise TypeError(f"constraint operation {operator} is not a string")
-    if not isinstance(args, abc.Sequence):
-        raise TypeError(f"argument to constraint {operator} must be a sequence")
-    if operator in ("and", "or", "not"):
-        for constraint in args:
-            _validate_constraint(constraint)
-    elif operator == "properties":
-        for name in args:
-            _validate_property_query(name)
-    elif operator == "hostlist":
-        for hosts in args:
-            _validate_hosts(hosts)
-    elif operator == "ranks":
-        for ranks in args:
-            _decode_idset(ranks)
-    else:
-        raise TypeError(f"unknown constraint operator '{operator}'")
-
-
-def _validate_constraint(constraints):
-    """Check an RFC 31 constraint object."""
-    if not isinstance(constraints, abc.Mapping):
-        raise TypeError("constraints must be a mapping")
-    for operator, args in constraints.items():
-        _validate_constraint_op(operator, args)
-
-
-def _decode_idset(arg):
-    """Decode an RFC 22 idset as ``flux.idset.decode`` does.
-
-    Like flux, an int or an iterable of ints is taken as the set it names.
-    """
-    if isinstance(arg, abc.Iterable) and not isinstance(arg, str):
-        arg = ",".join(str(i) for i in sorted(arg))
-    elif isinstance(arg, int):
-        arg = str(arg)
-    if not isinstance(arg, str):
-        # flux's own error path fails building its message; this is the
-        # TypeError that actually reaches callers
-        raise TypeError('can only concatenate str (not "type") to str')
-    try:
-        return idset.decode(arg)
-    except ValueError:
-        raise ValueError(f"IDset(): Invalid argument: {arg}") from None
-
-
 def validate_jobspec(jobspec, require_version=None):
-    """Validate a jobspec by constructing a Jobspec object from it.
+    """Validate a jobspec the way Flux's job-ingest does at every submission.
 
-    The class is JobspecV1 if ``require_version`` is 1 or the jobspec's
-    ``version`` is 1, else Jobspec.  This is what Flux's job-ingest
-    validator runs (with ``require_version=1``) on every submission.
+    The jobspec is built as a ``JobspecV1`` if ``require_version`` is 1 or
+    its ``version`` is 1, else as a ``Jobspec``; building it runs the checks.
 
     Args:
-        jobspec: a Jobspec, or the jobspec as a JSON str or bytes.
-        require_version: force V1 validation when 1.
+        jobspec: a Jobspec, or the jobspec as JSON str or bytes.
+        require_version: 1 to apply the V1 rules whatever the version says.
 
     Returns:
-        ``(True, jobspec_object)`` if valid; ``(1, "Unable to parse JSON")``
-        if the JSON is ``null``.
+        ``(True, jobspec_object)``, or ``(1, "Unable to parse JSON")`` when
+        the JSON is ``null``.
 
     Raises:
         ValueError, TypeError: the jobspec is invalid.
         EnvironmentError: ``jobspec`` is None.
     """
-    jobspec_obj = json.loads(_convert_jobspec_arg_to_string(jobspec))
-    if jobspec_obj is None:
+    obj = json.loads(_json_bytes(jobspec))
+    if obj is None:
         return (1, "Unable to parse JSON")
-    _validate_keys(Jobspec.top_level_keys, jobspec_obj.keys())
-    if require_version == 1 or jobspec_obj.get("version", 0) == 1:
-        return True, JobspecV1(**jobspec_obj)
-    return True, Jobspec(**jobspec_obj)
+    _validate.check_keys(_validate.SECTIONS, obj.keys())
+    cls = JobspecV1 if require_version == 1 or obj.get("version", 0) == 1 else Jobspec
+    return True, cls(**obj)
 
 
-def validate_counts(resources):
-    """Check that every resource count in the tree is an int (V1 rule).
+def jobspec1_check(jobspec):
+    """Check a jobspec (a Jobspec, dict, or JSON str/bytes) as libjob's ``flux_jobspec1_check`` does.
 
     Raises:
-        ValueError: a count is a range (mapping) or string.
+        ValueError: with libjob's error text (see :mod:`fluxsim.job._jobspec1`).
     """
-    for resource in resources:
-        count = resource["count"]
-        res_type = resource["type"]
-        if not isinstance(count, int):
-            raise ValueError(
-                f"resource count must be an integer for type '{res_type}' "
-                f"(got '{type(count).__name__}')"
-            )
-        validate_counts(resource.get("with", []))
+    if isinstance(jobspec, Jobspec):
+        jobspec = jobspec.jobspec
+    _jobspec1.check(jobspec)
 
 
-def _attr_key_prepend(key):
-    """Qualify an attribute key: ``duration`` -> ``attributes.system.duration``.
+def _attribute_path(key):
+    """The full dotted path of an attribute key (``duration`` -> ``attributes.system.duration``).
 
-    Keys already starting with ``attributes.`` are kept, ``user.`` and
-    ``system.`` keys gain ``attributes.``, anything else is a system key.
+    A key naming neither ``user.`` nor ``system.`` is a system attribute.
     """
     if key.startswith("attributes."):
         return key
-    if not key.startswith(("user.", "system.")):
-        key = "system." + key
-    return "attributes." + key
+    if key.startswith(("user.", "system.")):
+        return "attributes." + key
+    return "attributes.system." + key
 
 
-# -- Jobspec ----------------------------------------------------------------------
+# -- attribute properties ----------------------------------------------------------
+#
+# A property reads ``attributes.system.<name>`` (None when unset) and writes
+# what its converter makes of the value; the converters raise Flux's errors.
+
+
+def _seconds(duration):
+    if isinstance(duration, str):
+        seconds = parse_fsd(duration)
+    elif isinstance(duration, datetime.timedelta):
+        seconds = duration.total_seconds()
+    elif isinstance(duration, (float, int)):
+        seconds = float(duration)
+    else:
+        raise TypeError("duration must be an int, float, string, or timedelta")
+    if seconds < 0:
+        raise ValueError("duration must not be negative")
+    if math.isnan(seconds) or math.isinf(seconds):
+        raise ValueError("duration must be a normal, finite value")
+    return seconds
+
+
+def _queue_name(queue):
+    if not isinstance(queue, str):
+        raise TypeError("queue must be a string")
+    return queue
+
+
+def _directory(cwd):
+    cwd = os.fspath(cwd) if isinstance(cwd, os.PathLike) else cwd
+    if not isinstance(cwd, str):
+        raise ValueError("cwd must be a string")
+    return cwd
+
+
+def _environ(environ):
+    # stored as given, not copied: later changes to it show in the jobspec
+    if not isinstance(environ, Mapping):
+        raise ValueError("environment must be a mapping")
+    return environ
+
+
+def _system_attribute(name, convert, doc):
+    def get(self):
+        try:
+            return self.jobspec["attributes"]["system"][name]
+        except KeyError:
+            return None
+
+    def put(self, value):
+        self.setattr("system." + name, convert(value))
+
+    return property(get, put, doc=doc)
+
+
+def _stdio(iotype, stream, doc):
+    """A property for the file a stdio stream is redirected to (a job shell option)."""
+
+    def get(self):
+        try:
+            return self.jobspec["attributes"]["system"]["shell"]["options"][iotype][stream]["path"]
+        except KeyError:
+            return None
+
+    def put(self, path):
+        path = os.fspath(path) if isinstance(path, os.PathLike) else path
+        if not isinstance(path, str):
+            raise TypeError(f"The path must be a string or pathlib object, got {type(path).__name__}")
+        self.setattr_shell_option(f"{iotype}.{stream}.type", "file")
+        self.setattr_shell_option(f"{iotype}.{stream}.path", path)
+
+    return property(get, put, doc=doc)
+
+
+# What ``unbuffered = True`` sets, as (shell option, value, what ``False``
+# removes, removed only while the option still has that value).
+_UNBUFFERED = (
+    ("output.stdout.buffer.type", "none", "output.stdout.buffer", False),
+    ("output.stderr.buffer.type", "none", "output.stderr.buffer", False),
+    ("output.batch-timeout", 0.05, "output.batch-timeout", True),
+    ("input.batch-timeout", 0.0, "input.batch-timeout", True),
+)
 
 
 class Jobspec(object):
@@ -236,49 +218,24 @@ class Jobspec(object):
         version (int): jobspec version, >= 1.
 
     Raises:
-        TypeError, ValueError: the jobspec is invalid (messages as flux's).
+        TypeError, ValueError: the jobspec is invalid (Flux's messages).
 
-    The dict itself is the ``jobspec`` attribute; the helpers below read and
+    The dict itself is the ``jobspec`` attribute; the methods below read and
     change it in place.
     """
 
-    top_level_keys = set(["resources", "tasks", "version", "attributes"])
+    top_level_keys = set(_validate.SECTIONS)
 
     def __init__(self, resources, tasks, attributes, version):
-        if not isinstance(resources, abc.Sequence):
-            raise TypeError("resources must be a sequence")
-        if not isinstance(tasks, abc.Sequence):
-            raise TypeError("tasks must be a sequence")
-        if not isinstance(attributes, abc.Mapping):
-            raise TypeError("attributes must be a mapping")
-        if not isinstance(version, int):
-            raise TypeError("version must be an integer")
-        if version < 1:
-            raise ValueError("version must be >= 1")
-
-        self.jobspec = {
-            "resources": resources,
-            "tasks": tasks,
-            "attributes": attributes,
-            "version": version,
-        }
-
-        # Validation interleaves with the pre-order walk, as in flux, so a
-        # vertex is checked before its "with" list is even iterated; that
-        # decides which error a doubly-broken jobspec reports.
-        for resource in self:
-            self._validate_resource(resource)
-        for task in tasks:
-            self._validate_task(task)
-        self._validate_attributes(attributes)
-        if "system" in attributes:
-            self._validate_system_attributes(attributes["system"])
+        jobspec = {"resources": resources, "tasks": tasks, "attributes": attributes, "version": version}
+        _validate.check_jobspec(jobspec)
+        self.jobspec = jobspec
 
     @classmethod
     def from_yaml_stream(cls, yaml_stream):
         """Create a jobspec from a YAML string or file-like object."""
         jobspec = yaml.safe_load(yaml_stream)
-        _validate_keys(cls.top_level_keys, jobspec.keys())
+        _validate.check_keys(_validate.SECTIONS, jobspec.keys())
         return cls(**jobspec)
 
     @classmethod
@@ -287,309 +244,28 @@ class Jobspec(object):
         with open(filename, "rb") as infile:
             return cls.from_yaml_stream(infile)
 
-    # -- validation ---------------------------------------------------------------
+    # -- attributes ---------------------------------------------------------------
 
-    @staticmethod
-    def _validate_complex_range(range_dict):
-        """Check an RFC 14 count range ``{min, max, operand, operator}``."""
-        if "min" not in range_dict:
-            raise ValueError("min must be in range")
-        _validate_keys(
-            ["min", "max", "operand", "operator"], range_dict.keys(), keys_optional=True
-        )
-        for key in ("min", "max", "operand"):
-            if key in range_dict:
-                if not isinstance(range_dict[key], int):
-                    raise TypeError(f"{key} must be an int")
-                if range_dict[key] < 1:
-                    raise ValueError(f"{key} must be > 0")
-        if "max" in range_dict and range_dict["max"] < range_dict["min"]:
-            raise ValueError("max must be >= min")
-        if ("operand" in range_dict) != ("operator" in range_dict):
-            raise ValueError("operand and operator must both be in range if either is")
-        if "operator" in range_dict:
-            operator = range_dict["operator"]
-            if not isinstance(operator, str) or len(operator) != 1:
-                raise TypeError("operator must be a single character str")
-            operators = ["+", "*", "^"]
-            if operator not in operators:
-                raise ValueError(f"operator must be one of {operators}")
-            if operator in ("*", "^") and range_dict["operand"] < 2:
-                raise ValueError("operand must be > 1 for '*' or '^' operator")
-            if operator == "^" and range_dict["min"] < 2:
-                raise ValueError("min must be > 1 for '^' operator")
+    duration = _system_attribute(
+        "duration",
+        _seconds,
+        """The job's time limit in seconds (``attributes.system.duration``), or None.
 
-    @classmethod
-    def _validate_count_string(cls, count):
-        """Check a string count: an idset, or ``MIN+`` / ``MIN-MAX[:OPERAND[:OP]]``."""
-        try:
-            idset.decode(count)
-            return
-        except ValueError:
-            pass
-        fields = count.split(":")
-        bounds = fields[0]
-        if len(fields) > 3 or ("-" not in bounds and "+" not in bounds):
-            raise ValueError("count string must be a valid idset or range")
-        range_dict = {}
-        if "-" in bounds:
-            low, _, high = bounds.partition("-")
-            range_dict["max"] = int(high)
-        else:
-            low = bounds.rstrip("+")
-        range_dict["min"] = int(low)
-        if len(fields) > 1:
-            range_dict["operand"] = int(fields[1])
-            range_dict["operator"] = "+"
-        if len(fields) > 2:
-            range_dict["operator"] = fields[2]
-        cls._validate_complex_range(range_dict)
+        Set from seconds, a Flux Standard Duration string (``"30m"``) or a
+        ``datetime.timedelta``; stored as a float.  Zero means unlimited.""",
+    )
+    queue = _system_attribute("queue", _queue_name, "The queue the job is submitted to, or None.")
+    cwd = _system_attribute("cwd", _directory, "The job's working directory (str; set from str or os.PathLike), or None.")
+    environment = _system_attribute(
+        "environment", _environ, "The job's environment mapping (stored as given, not copied), or None."
+    )
 
-    @classmethod
-    def _validate_resource(cls, res):
-        """Check one resource vertex (not its children)."""
-        if not isinstance(res, abc.Mapping):
-            raise TypeError("resource must be a mapping")
-
-        if "type" not in res:
-            raise ValueError("type is a required key for resources")
-        if not isinstance(res["type"], str):
-            raise TypeError("type must be a string")
-
-        if "count" not in res:
-            raise ValueError("count is a required key for resources")
-        count = res["count"]
-        if isinstance(count, abc.Mapping):
-            cls._validate_complex_range(count)
-        elif isinstance(count, str):
-            cls._validate_count_string(count)
-        elif not isinstance(count, int):
-            raise TypeError("count must be an int or mapping")
-        else:
-            # only node, slot and core need one or more; a zero count of
-            # anything else (e.g. gpu) is a valid "none"
-            if res["type"] in ("node", "slot", "core") and count < 1:
-                raise ValueError("node, slot, or core count must be > 0")
-            if count < 0:
-                raise ValueError("count must be >= 0")
-
-        for key in ("id", "unit", "label"):
-            if key in res and not isinstance(res[key], str):
-                raise TypeError(f"{key} must be a string")
-
-        # "in" compares by equality, so flux also takes 0 and 1 here
-        if "exclusive" in res and res["exclusive"] not in [True, False]:
-            raise TypeError("exclusive must be a boolean")
-
-        if res["type"] == "slot" and "label" not in res:
-            raise ValueError("slots must have labels")
-
-    @staticmethod
-    def _validate_task(task):
-        """Check one entry of the tasks list."""
-        if not isinstance(task, abc.Mapping):
-            raise TypeError("task must be a mapping")
-
-        _validate_keys(["command", "slot", "count"], task.keys(), allow_additional=True)
-
-        count = task["count"]
-        if not isinstance(count, abc.Mapping):
-            raise TypeError("count must be a mapping")
-        if len(count) != 1:
-            raise ValueError("count must have exactly one key set")
-        if count.keys().isdisjoint({"per_slot", "per_resource", "total"}):
-            raise ValueError("count per_slot, per_resource, or total must be set")
-        for key in ("total", "per_slot"):
-            if key in count:
-                if not isinstance(count[key], int):
-                    raise TypeError(f"count {key} must be an int")
-                if count[key] <= 0:
-                    raise ValueError(f"count {key} must be > 0")
-
-        if not isinstance(task["slot"], str):
-            raise TypeError("slot must be a string")
-
-        if "attributes" in task and not isinstance(task["attributes"], abc.Mapping):
-            raise TypeError("attributes must be a mapping")
-
-        command = task["command"]
-        if len(command) == 0:
-            raise TypeError("command array cannot have length of zero")
-        # a plain string is a Sequence of strings too, hence the extra test
-        is_string_list = isinstance(command, abc.Sequence) and all(
-            isinstance(arg, str) for arg in command
-        )
-        if not is_string_list or isinstance(command, str):
-            raise TypeError("command must be a list of strings")
-
-    @staticmethod
-    def _validate_attributes(attributes):
-        _validate_keys(["system", "user"], attributes.keys(), keys_optional=True)
-
-    @staticmethod
-    def _validate_system_attributes(system):
-        if "dependencies" in system:
-            if not isinstance(system["dependencies"], abc.Sequence):
-                raise TypeError("attributes.system.dependencies must be a list")
-            for dependency in system["dependencies"]:
-                _validate_dependency(dependency)
-        if "constraints" in system:
-            _validate_constraint(system["constraints"])
-
-    # -- building -------------------------------------------------------------------
-
-    @staticmethod
-    def _create_resource(res_type, count, with_child=None, exclusive=False):
-        """Return a resource vertex dict, with ``with`` only if non-empty."""
-        if with_child is not None and not isinstance(with_child, abc.Sequence):
-            raise TypeError("child resource must None or a sequence")
-        if with_child is not None and isinstance(with_child, str):
-            raise TypeError("child resource must not be a string")
-        if not count > 0:
-            raise ValueError("resource count must be > 0")
-
-        res = {"type": res_type, "count": count}
-        if exclusive:
-            res["exclusive"] = True
-        if with_child:
-            res["with"] = with_child
-        return res
-
-    @classmethod
-    def _create_slot(cls, label, count, with_child):
-        slot = cls._create_resource("slot", count, with_child)
-        slot["label"] = label
-        return slot
-
-    # -- attributes -------------------------------------------------------------------
-
-    @property
-    def duration(self):
-        """The job's time limit in seconds (``attributes.system.duration``).
-
-        Set it from a number of seconds, a Flux Standard Duration string
-        (``"30m"``) or a ``datetime.timedelta``; it is stored as a float.
-        Zero means unlimited.  None if unset.
-        """
-        try:
-            return self.jobspec["attributes"]["system"]["duration"]
-        except KeyError:
-            return None
-
-    @duration.setter
-    def duration(self, duration):
-        if isinstance(duration, str):
-            seconds = parse_fsd(duration)
-        elif isinstance(duration, datetime.timedelta):
-            seconds = duration.total_seconds()
-        elif isinstance(duration, (float, int)):
-            seconds = float(duration)
-        else:
-            raise TypeError("duration must be an int, float, string, or timedelta")
-        if seconds < 0:
-            raise ValueError("duration must not be negative")
-        if math.isnan(seconds) or math.isinf(seconds):
-            raise ValueError("duration must be a normal, finite value")
-        self.setattr("system.duration", seconds)
-
-    @property
-    def queue(self):
-        """The queue the job is submitted to, or None."""
-        try:
-            return self.jobspec["attributes"]["system"]["queue"]
-        except KeyError:
-            return None
-
-    @queue.setter
-    def queue(self, queue):
-        if not isinstance(queue, str):
-            raise TypeError("queue must be a string")
-        self.setattr("system.queue", queue)
-
-    @property
-    def cwd(self):
-        """The job's working directory (a str or os.PathLike when set), or None."""
-        try:
-            return self.jobspec["attributes"]["system"]["cwd"]
-        except KeyError:
-            return None
-
-    @cwd.setter
-    def cwd(self, cwd):
-        if isinstance(cwd, os.PathLike):
-            cwd = os.fspath(cwd)
-        if not isinstance(cwd, str):
-            raise ValueError("cwd must be a string")
-        self.setattr("system.cwd", cwd)
-
-    @property
-    def environment(self):
-        """The job's environment mapping, or None.
-
-        Setting it stores the mapping itself, not a copy, so later changes
-        to that mapping show in the jobspec.
-        """
-        try:
-            return self.jobspec["attributes"]["system"]["environment"]
-        except KeyError:
-            return None
-
-    @environment.setter
-    def environment(self, environ):
-        if not isinstance(environ, abc.Mapping):
-            raise ValueError("environment must be a mapping")
-        self.setattr("system.environment", environ)
-
-    def _get_io_path(self, iotype, stream_name):
-        """Return the file path a stdio stream is redirected to, or None."""
-        try:
-            options = self.jobspec["attributes"]["system"]["shell"]["options"]
-            return options[iotype][stream_name]["path"]
-        except KeyError:
-            return None
-
-    def _set_io_path(self, iotype, stream_name, path):
-        """Redirect a stdio stream to a file (shell options ``input``/``output``)."""
-        if isinstance(path, os.PathLike):
-            path = os.fspath(path)
-        if not isinstance(path, str):
-            raise TypeError(
-                f"The path must be a string or pathlib object, got {type(path).__name__}"
-            )
-        self.setattr_shell_option(f"{iotype}.{stream_name}.type", "file")
-        self.setattr_shell_option(f"{iotype}.{stream_name}.path", path)
-
-    @property
-    def input(self):
-        """File the tasks' stdin is read from (shell option ``input.stdin``)."""
-        return self._get_io_path("input", "stdin")
-
-    @input.setter
-    def input(self, path):
-        self._set_io_path("input", "stdin", path)
-
-    @property
-    def output(self):
-        """File the tasks' stdout goes to (shell option ``output.stdout``).
-
-        stderr follows it unless ``error`` is set.
-        """
-        return self._get_io_path("output", "stdout")
-
-    @output.setter
-    def output(self, path):
-        self._set_io_path("output", "stdout", path)
-
-    @property
-    def error(self):
-        """File the tasks' stderr goes to (shell option ``output.stderr``)."""
-        return self._get_io_path("output", "stderr")
-
-    @error.setter
-    def error(self, path):
-        self._set_io_path("output", "stderr", path)
-
-    # flux's aliases, same properties under the stdio names
+    input = _stdio("input", "stdin", "File the tasks' stdin is read from (shell option ``input.stdin``).")
+    output = _stdio(
+        "output", "stdout", "File the tasks' stdout goes to (``output.stdout``); stderr too unless ``error`` is set."
+    )
+    error = _stdio("output", "stderr", "File the tasks' stderr goes to (shell option ``output.stderr``).")
+    # Flux's other names for the same three
     stdin = input
     stdout = output
     stderr = error
@@ -598,16 +274,12 @@ class Jobspec(object):
     def unbuffered(self):
         """True if stdout and stderr are unbuffered.
 
-        Setting True sets both buffer types to ``none``, the output
-        ``batch-timeout`` to 0.05s and the input one to 0; setting False
-        removes the buffer settings and any batch-timeout still at those
-        values.  Only ``True``/``False`` are accepted (else TypeError).
+        True sets both buffer types to ``none`` and shortens the output and
+        input batch timeouts (0.05 s, 0); False removes the buffer settings
+        and the timeouts still at those values.  Only True/False are accepted.
         """
         try:
-            return (
-                self.getattr("shell.options.output.stdout.buffer.type") == "none"
-                and self.getattr("shell.options.output.stderr.buffer.type") == "none"
-            )
+            return all(self.getattr("shell.options." + option) == "none" for option, *_ in _UNBUFFERED[:2])
         except KeyError:
             return False
 
@@ -616,25 +288,16 @@ class Jobspec(object):
         if not isinstance(value, bool):
             raise TypeError("unbuffered must be True or False")
         if value:
-            self.setattr_shell_option("output.stdout.buffer.type", "none")
-            self.setattr_shell_option("output.stderr.buffer.type", "none")
-            self.setattr_shell_option("output.batch-timeout", 0.05)
-            self.setattr_shell_option("input.batch-timeout", 0.0)
+            for option, setting, _, _ in _UNBUFFERED:
+                self.setattr_shell_option(option, setting)
             return
-        prefix = "system.shell.options."
         try:
-            del_treedict(self.attributes, prefix + "output.stdout.buffer", remove_empty=True)
-            del_treedict(self.attributes, prefix + "output.stderr.buffer", remove_empty=True)
-            if self.getattr("shell.options.output.batch-timeout") == 0.05:
-                del_treedict(
-                    self.attributes, prefix + "output.batch-timeout", remove_empty=True
-                )
-            if self.getattr("shell.options.input.batch-timeout") == 0.0:
-                del_treedict(
-                    self.attributes, prefix + "input.batch-timeout", remove_empty=True
-                )
+            for option, setting, removed, only_if_unchanged in _UNBUFFERED:
+                if only_if_unchanged and self.getattr("shell.options." + option) != setting:
+                    continue
+                del_treedict(self.attributes, "system.shell.options." + removed, remove_empty=True)
         except KeyError:
-            # flux stops at the first missing key and leaves the rest
+            # as in Flux, the first option already missing ends the clean-up
             pass
 
     def add_file(self, path, data, perms=None, encoding=None):
@@ -649,15 +312,14 @@ class Jobspec(object):
                 from a path keeps its own mode.
             encoding (str): ``utf-8`` or ``base64`` for content in ``data``.
         """
-        if not isinstance(data, (abc.Mapping, str)):
+        if not isinstance(data, (Mapping, str)):
             raise TypeError("data must be a Mapping or string")
-        if perms is None:
-            perms = 0o600
-        files = self.jobspec["attributes"]["system"].get("files", {})
+        system = self.jobspec["attributes"]["system"]
+        files = system.get("files", {})
         if encoding is None and "\n" in data:
             encoding = "utf-8"
-        files[path] = Fileref(data, perms=perms, encoding=encoding)
-        self.jobspec["attributes"]["system"]["files"] = files
+        files[path] = Fileref(data, perms=0o600 if perms is None else perms, encoding=encoding)
+        system["files"] = files
 
     def getattr(self, key):
         """Return an attribute by dotted key, e.g. ``system.duration``.
@@ -668,17 +330,17 @@ class Jobspec(object):
         Raises:
             KeyError: a component of ``key`` is missing (or is None).
         """
-        value = self.jobspec
-        for component in _attr_key_prepend(key).split("."):
-            value = value.get(component)
-            if value is None:
+        node = self.jobspec
+        for name in _attribute_path(key).split("."):
+            node = node.get(name)
+            if node is None:
                 raise KeyError
-        return value
+        return node
 
     def setattr(self, key, val):
         """Set an attribute by dotted key (see :meth:`getattr`), creating levels."""
-        key = _attr_key_prepend(key)
         try:
+            key = _attribute_path(key)
             set_treedict(self.jobspec, key, val)
         except TypeError as exc:
             raise TypeError(f"failed to set {key} to {val}: {exc}")
@@ -691,61 +353,41 @@ class Jobspec(object):
         """Return the jobspec as JSON (non-ASCII kept); kwargs go to json.dumps."""
         return json.dumps(self.jobspec, ensure_ascii=False, **kwargs)
 
-    @property
-    def resources(self):
-        """The ``resources`` section."""
-        return self.jobspec.get("resources", None)
+    # -- sections and resources ---------------------------------------------------
 
-    @property
-    def tasks(self):
-        """The ``tasks`` section."""
-        return self.jobspec.get("tasks", None)
-
-    @property
-    def attributes(self):
-        """The ``attributes`` section."""
-        return self.jobspec.get("attributes", None)
-
-    @property
-    def version(self):
-        """The jobspec ``version``."""
-        return self.jobspec.get("version", None)
+    resources = property(lambda self: self.jobspec.get("resources"), doc="The ``resources`` section.")
+    tasks = property(lambda self: self.jobspec.get("tasks"), doc="The ``tasks`` section.")
+    attributes = property(lambda self: self.jobspec.get("attributes"), doc="The ``attributes`` section.")
+    version = property(lambda self: self.jobspec.get("version"), doc="The jobspec ``version``.")
 
     def __iter__(self):
         """Iterate over all resource vertices, depth-first, parents first."""
-
-        def walk(vertices):
-            for vertex in vertices:
-                yield vertex
-                yield from walk(vertex.get("with", []))
-
-        return walk(self.resources)
+        return _validate.preorder(self.resources)
 
     def resource_walk(self):
-        """Iterate ``(parent, resource, count)`` over the resource tree.
+        """Iterate ``(parent, vertex, total)`` over the resource tree, parents first.
 
-        Depth-first, parents first; ``parent`` is None at the top level and
-        ``count`` is the total number of that vertex, multiplied through its
-        ancestors' counts (2 slots each with 4 cores yield 8 for the cores).
+        ``parent`` is None at the top level; ``total`` is how many of the
+        vertex the whole request holds, its count times its ancestors' (2
+        slots of 4 cores give a total of 8 for the cores).
         """
 
         def walk(vertices, parent, multiplier):
             for vertex in vertices:
-                count = multiplier * vertex["count"]
-                yield (parent, vertex, count)
-                yield from walk(vertex.get("with", []), vertex, count)
+                total = multiplier * vertex["count"]
+                yield parent, vertex, total
+                yield from walk(vertex.get("with", []), vertex, total)
 
         return walk(self.resources, None, 1)
 
     def resource_counts(self):
-        """Return the total count of each resource type, as a defaultdict(int).
+        """Total count of each resource type (a defaultdict(int)), nested counts multiplied.
 
-        Totals come from :meth:`resource_walk`, so nested counts multiply;
-        units (e.g. of memory) are not taken into account.
+        Units (of memory, say) are not taken into account.
         """
-        counts = collections.defaultdict(lambda: 0)
-        for _, resource, count in self.resource_walk():
-            counts[resource["type"]] += count
+        counts = collections.defaultdict(int)
+        for _, vertex, total in self.resource_walk():
+            counts[vertex["type"]] += total
         return counts
 
     def __repr__(self):
@@ -758,12 +400,65 @@ class Jobspec(object):
         return str(self.jobspec)
 
 
+# -- building V1 resource requests -------------------------------------------------
+#
+# Every factory asks for the same shape: ``nslots`` slots labelled "task",
+# each of some cores and maybe GPUs, either directly or under ``nnodes``
+# nodes.  Key order matters: it is the order ``dumps()`` writes, as Flux does.
+
+
+def _vertex(kind, count, children=(), exclusive=False):
+    vertex = {"type": kind, "count": count}
+    if exclusive:
+        vertex["exclusive"] = True
+    if children:
+        vertex["with"] = list(children)
+    return vertex
+
+
+def _request(nslots, cores, gpus=None, nnodes=None, exclusive=False):
+    """The ``resources`` section: slots of ``cores`` cores (and ``gpus`` GPUs), under nodes if any."""
+    holds = [_vertex("core", cores)]
+    if gpus:
+        holds.append(_vertex("gpu", gpus))
+    slot = _vertex("slot", nslots, holds)
+    slot["label"] = "task"
+    return [_vertex("node", nnodes, [slot], exclusive) if nnodes else slot]
+
+
+# The options every factory takes besides the resource shape.
+_OPTIONS = (
+    "duration",
+    "environment",
+    "env_expand",
+    "cwd",
+    "rlimits",
+    "name",
+    "input",
+    "output",
+    "error",
+    "label_io",
+    "unbuffered",
+    "queue",
+    "bank",
+)
+
+
+def _is_count(value, low):
+    return isinstance(value, int) and value >= low
+
+
+def _require(condition, message):
+    if not condition:
+        raise ValueError(message)
+
+
 class JobspecV1(Jobspec):
     """A version 1 jobspec (RFC 25), the form Flux schedulers accept.
 
-    Adds to the RFC 14 checks: version must be 1,
-    ``attributes.system.duration`` must exist and be a number, task counts
-    must be ``per_slot`` or ``total``, and every resource count an integer.
+    On top of the RFC 14 checks: version 1, a numeric
+    ``attributes.system.duration``, task counts ``per_slot`` or ``total``,
+    and plain integer resource counts.
 
     Args:
         resources, tasks, attributes: as for :class:`Jobspec`.
@@ -774,25 +469,15 @@ class JobspecV1(Jobspec):
         if version != 1:
             raise ValueError("version must be 1")
         super().__init__(resources, tasks, attributes, version)
-        self._v1_validate(resources, tasks, attributes, version)
+        _validate.check_v1(self.jobspec)
 
-    @staticmethod
-    def _v1_validate(resources, tasks, attributes, version):
-        if "system" not in attributes:
-            raise ValueError("attributes.system is a required key")
-        system = attributes["system"]
-        if not isinstance(system, abc.Mapping):
-            raise ValueError("attributes.system must be a mapping")
-        if "duration" not in system:
-            raise ValueError("attributes.system.duration is a required key")
-        if not isinstance(system["duration"], numbers.Number):
-            raise ValueError("attributes.system.duration must be a number")
-
-        for task in tasks:
-            if task["count"].keys().isdisjoint({"per_slot", "total"}):
-                raise ValueError("count per_slot or total must be set")
-
-        validate_counts(resources)
+    @classmethod
+    def _running(cls, command, resources, count, per_resource=None):
+        """The jobspec a factory starts from: ``command`` on ``resources``, no time limit (0)."""
+        attributes = {"system": {"duration": 0}}
+        if per_resource:
+            set_treedict(attributes, "system.shell.options.per-resource", per_resource)
+        return cls(resources, [{"command": command, "slot": "task", "count": count}], attributes=attributes)
 
     def _set_extra_options(
         self,
@@ -810,41 +495,36 @@ class JobspecV1(Jobspec):
         queue=None,
         bank=None,
     ):
-        """Apply the optional arguments shared by the factories; return self."""
+        """Apply the options every factory takes, in Flux's order (it is the key order); return self."""
         if duration is not None:
             self.duration = duration
-        # no environment given means the submitter's whole environment
+        # no environment means the submitter's whole environment, as flux submit
         self.environment = dict(os.environ) if environment is None else environment
-        if env_expand is not None:
-            if not isinstance(env_expand, abc.Mapping):
-                raise ValueError("env_expand must be a mapping")
-            self.setattr_shell_option("env-expand", env_expand)
+        self._shell_mapping("env_expand", "env-expand", env_expand)
         if cwd is not None:
             self.cwd = cwd
-        if rlimits is not None:
-            if not isinstance(rlimits, abc.Mapping):
-                raise ValueError("rlimits must be a mapping")
-            self.setattr_shell_option("rlimit", rlimits)
+        self._shell_mapping("rlimits", "rlimit", rlimits)
         if name is not None:
             self.setattr("job.name", name)
         if input is not None:
             self.input = input
-        # "none" and "kvs" name the default (output to the KVS), not files
-        if output is not None and output not in ("none", "kvs"):
-            self.output = output
-            if label_io:
-                self.setattr_shell_option("output.stdout.label", True)
-        if error is not None and error not in ("none", "kvs"):
-            self.error = error
-            if label_io:
-                self.setattr_shell_option("output.stderr.label", True)
+        # "none" and "kvs" name the default destination (the KVS), not a file
+        for stream, path, label in (("output", output, "output.stdout.label"), ("error", error, "output.stderr.label")):
+            if path is not None and path not in ("none", "kvs"):
+                setattr(self, stream, path)
+                if label_io:
+                    self.setattr_shell_option(label, True)
         if unbuffered:
             self.unbuffered = True
-        if queue is not None:
-            self.setattr("queue", queue)
-        if bank is not None:
-            self.setattr("bank", bank)
+        for key, value in (("queue", queue), ("bank", bank)):
+            if value is not None:
+                self.setattr(key, value)
         return self
+
+    def _shell_mapping(self, argument, option, value):
+        if value is not None:
+            _require(isinstance(value, Mapping), f"{argument} must be a mapping")
+            self.setattr_shell_option(option, value)
 
     @classmethod
     def per_resource(
@@ -879,66 +559,33 @@ class JobspecV1(Jobspec):
         Raises:
             ValueError: inconsistent or out-of-range arguments.
         """
-        per_resource = None
-        if per_resource_type is not None and per_resource_count is not None:
-            if not isinstance(per_resource_type, str):
-                raise ValueError("per_resource_type must be a string")
-            if per_resource_type not in ("node", "core"):
-                raise ValueError(f"Invalid per_resource_type='{per_resource_type}' specified")
-            if not isinstance(per_resource_count, int):
-                raise ValueError("per_resource_count must be an integer")
-            if per_resource_count < 1:
-                raise ValueError("per_resource_count must be >= 1")
-            per_resource = {"type": per_resource_type, "count": per_resource_count}
-        elif per_resource_type is not None:
-            raise ValueError("must specify a per_resource_count with per_resource_type")
-        elif per_resource_count is not None:
-            raise ValueError("must specify a per_resource_type with per_resource_count")
-
-        if ncores is not None and (not isinstance(ncores, int) or ncores < 1):
-            raise ValueError("ncores must be an integer >= 1")
+        per_resource = _per_resource_option(per_resource_type, per_resource_count)
+        _require(ncores is None or _is_count(ncores, 1), "ncores must be an integer >= 1")
         if gpus_per_node is not None:
-            if not isinstance(gpus_per_node, int) or gpus_per_node < 0:
-                raise ValueError("gpus_per_node must be an integer >= 0")
-            if not nnodes:
-                raise ValueError("gpus_per_node must be specified with nnodes")
+            _require(_is_count(gpus_per_node, 0), "gpus_per_node must be an integer >= 0")
+            _require(nnodes, "gpus_per_node must be specified with nnodes")
         if nnodes is not None:
-            if not isinstance(nnodes, int) or nnodes < 1:
-                raise ValueError("nnodes must be an integer >= 1")
-        elif exclusive:
-            raise ValueError("exclusive can only be set with a node count")
+            _require(_is_count(nnodes, 1), "nnodes must be an integer >= 1")
+        else:
+            _require(not exclusive, "exclusive can only be set with a node count")
 
-        # With nodes, the slot is per node (one slot of all its cores);
-        # without, each core is its own slot.
+        # With nodes there is one slot per node, holding its share of the
+        # cores; without, every core is a slot of its own.
         if nnodes and ncores:
-            if ncores < nnodes:
-                raise ValueError("number of cores cannot be less than nnodes")
-            if ncores % nnodes != 0:
-                raise ValueError("number of cores must be evenly divisible by node count")
-            nslots, slot_size = 1, int(ncores / nnodes)
+            _require(ncores >= nnodes, "number of cores cannot be less than nnodes")
+            _require(ncores % nnodes == 0, "number of cores must be evenly divisible by node count")
+            nslots, cores = 1, int(ncores / nnodes)
         elif ncores:
-            nslots, slot_size = ncores, 1
+            nslots, cores = ncores, 1
         elif nnodes:
-            if not exclusive:
-                raise ValueError("Specifying nnodes also requires ncores or exclusive")
-            nslots, slot_size = 1, 1
+            _require(exclusive, "Specifying nnodes also requires ncores or exclusive")
+            nslots, cores = 1, 1
         else:
             raise ValueError("must specify node or core count with per_resource")
 
-        children = [cls._create_resource("core", slot_size)]
-        if gpus_per_node:
-            children.append(cls._create_resource("gpu", gpus_per_node))
-        slot = cls._create_slot("task", nslots, children)
-        if nnodes:
-            top = cls._create_resource("node", nnodes, [slot], exclusive)
-        else:
-            top = slot
-
-        tasks = [{"command": command, "slot": "task", "count": {"per_slot": 1}}]
-        attributes = {"system": {"duration": 0}}
-        if per_resource:
-            set_treedict(attributes, "system.shell.options.per-resource", per_resource)
-        return cls([top], tasks, attributes=attributes)._set_extra_options(**kwargs)
+        resources = _request(nslots, cores, gpus_per_node, nnodes, exclusive)
+        jobspec = cls._running(command, resources, {"per_slot": 1}, per_resource)
+        return jobspec._set_extra_options(**kwargs)
 
     @classmethod
     def from_command(
@@ -998,51 +645,25 @@ class JobspecV1(Jobspec):
             ValueError: a count is not an integer in range, ``num_nodes``
                 exceeds ``num_tasks``, or ``exclusive`` without ``num_nodes``.
         """
-        if not isinstance(num_tasks, int) or num_tasks < 1:
-            raise ValueError("task count must be a integer >= 1")
-        if not isinstance(cores_per_task, int) or cores_per_task < 1:
-            raise ValueError("cores per task must be an integer >= 1")
-        if gpus_per_task is not None:
-            if not isinstance(gpus_per_task, int) or gpus_per_task < 0:
-                raise ValueError("gpus per task must be an integer >= 0")
-        if num_nodes is not None:
-            if not isinstance(num_nodes, int) or num_nodes < 1:
-                raise ValueError("node count must be an integer >= 1 (if set)")
-            if num_nodes > num_tasks:
-                raise ValueError("node count must not be greater than task count")
-        elif exclusive:
-            raise ValueError("exclusive can only be set with a node count")
-
-        children = [cls._create_resource("core", cores_per_task)]
-        if gpus_per_task not in (None, 0):
-            children.append(cls._create_resource("gpu", gpus_per_task))
-        task_count = {"per_slot": 1}
-        if num_nodes is not None:
-            slots_per_node = int(math.ceil(num_tasks / float(num_nodes)))
-            if num_tasks % num_nodes != 0:
-                task_count = {"total": num_tasks}
-            slot = cls._create_slot("task", slots_per_node, children)
-            top = cls._create_resource("node", num_nodes, [slot], exclusive)
+        # everything but the shape goes to _set_extra_options as given
+        given = locals()
+        options = {name: given[name] for name in _OPTIONS}
+        _require(_is_count(num_tasks, 1), "task count must be a integer >= 1")
+        _require(_is_count(cores_per_task, 1), "cores per task must be an integer >= 1")
+        _require(gpus_per_task is None or _is_count(gpus_per_task, 0), "gpus per task must be an integer >= 0")
+        count = {"per_slot": 1}
+        if num_nodes is None:
+            _require(not exclusive, "exclusive can only be set with a node count")
+            resources = _request(num_tasks, cores_per_task, gpus_per_task)
         else:
-            top = cls._create_slot("task", num_tasks, children)
-
-        tasks = [{"command": command, "slot": "task", "count": task_count}]
-        attributes = {"system": {"duration": 0}}
-        return cls([top], tasks, attributes=attributes)._set_extra_options(
-            duration=duration,
-            environment=environment,
-            env_expand=env_expand,
-            cwd=cwd,
-            rlimits=rlimits,
-            name=name,
-            input=input,
-            output=output,
-            error=error,
-            label_io=label_io,
-            unbuffered=unbuffered,
-            queue=queue,
-            bank=bank,
-        )
+            _require(_is_count(num_nodes, 1), "node count must be an integer >= 1 (if set)")
+            _require(num_nodes <= num_tasks, "node count must not be greater than task count")
+            if num_tasks % num_nodes:
+                # the last node's spare slots stay empty
+                count = {"total": num_tasks}
+            per_node = math.ceil(num_tasks / num_nodes)
+            resources = _request(per_node, cores_per_task, gpus_per_task, num_nodes, exclusive)
+        return cls._running(command, resources, count)._set_extra_options(**options)
 
     @classmethod
     def from_batch_command(
@@ -1079,9 +700,8 @@ class JobspecV1(Jobspec):
         """
         if not script.startswith("#!"):
             raise ValueError(f"{jobname} does not appear to start with '#!'")
-        args = () if args is None else args
         jobspec = cls.from_nest_command(
-            command=["{{tmpdir}}/script", *args],
+            ["{{tmpdir}}/script", *(() if args is None else args)],
             num_slots=num_slots,
             cores_per_slot=cores_per_slot,
             gpus_per_slot=gpus_per_slot,
@@ -1126,11 +746,11 @@ class JobspecV1(Jobspec):
                 ``conf.json`` and passed with ``-c{{tmpdir}}/conf.json``.
             **kwargs: options as for :meth:`from_command`.
         """
-        broker_opts = list(broker_opts) if broker_opts is not None else []
+        broker = ["flux", "broker", *([] if broker_opts is None else list(broker_opts))]
         if conf is not None:
-            broker_opts.append("-c{{tmpdir}}/conf.json")
+            broker.append("-c{{tmpdir}}/conf.json")
         jobspec = cls.from_command(
-            command=["flux", "broker", *broker_opts, *command],
+            command=[*broker, *command],
             num_tasks=num_slots,
             cores_per_task=cores_per_slot,
             gpus_per_task=gpus_per_slot,
@@ -1138,265 +758,21 @@ class JobspecV1(Jobspec):
             exclusive=exclusive,
             **kwargs,
         )
-        jobspec.setattr_shell_option("per-resource.type", "node")
-        jobspec.setattr_shell_option("mpi", "none")
-        jobspec.setattr_shell_option("exit-timeout", "none")
+        for option, value in (("per-resource.type", "node"), ("mpi", "none"), ("exit-timeout", "none")):
+            jobspec.setattr_shell_option(option, value)
         if conf is not None:
             jobspec.add_file("conf.json", conf)
         return jobspec
 
 
-# -- libjob's V1 structure check ----------------------------------------------------
-
-
-class _Unpack:
-    """Just enough of jansson's json_unpack() to word errors as libjob does.
-
-    flux_jobspec1_check() describes problems found by json_unpack_ex() with
-    jansson's own texts ("Object item not found: count"), so these helpers
-    produce the same texts for the formats it uses.
-    """
-
-    @staticmethod
-    def type_name(value):
-        if value is None:
-            return "null"
-        if value is True:
-            return "true"
-        if value is False:
-            return "false"
-        if isinstance(value, int):
-            return "integer"
-        if isinstance(value, float):
-            return "real"
-        if isinstance(value, str):
-            return "string"
-        if isinstance(value, abc.Mapping):
-            return "object"
-        return "array"
-
-    @classmethod
-    def check(cls, value, kind):
-        """Check a value against format character ``kind`` (s, i, b, o)."""
-        expected = {
-            "s": ("string", ("string",)),
-            "i": ("integer", ("integer",)),
-            "b": ("true or false", ("true", "false")),
-        }
-        if kind not in expected:
-            return value
-        label, accepted = expected[kind]
-        actual = cls.type_name(value)
-        if actual not in accepted:
-            raise ValueError(f"Expected {label}, got {actual}")
-        if kind == "i":
-            # 'i' stores into a C int, wrapping anything wider
-            value = (value + 2**31) % 2**32 - 2**31
-        return value
-
-    @classmethod
-    def object(cls, obj, fields, strict):
-        """Unpack ``{s:k ...[!]}``: fields are (key, kind, optional) triples."""
-        if cls.type_name(obj) != "object":
-            raise ValueError(f"Expected object, got {cls.type_name(obj)}")
-        values = {}
-        for key, kind, optional in fields:
-            if key not in obj:
-                if optional:
-                    continue
-                raise ValueError(f"Object item not found: {key}")
-            values[key] = cls.check(obj[key], kind)
-        if strict:
-            known = {key for key, _, _ in fields}
-            extra = [key for key in obj if key not in known]
-            if extra:
-                raise ValueError(
-                    f"{len(extra)} object item(s) left unpacked: {', '.join(extra)}"
-                )
-        return values
-
-    @classmethod
-    def first(cls, array):
-        """Unpack ``[o]`` (not strict: items after the first are ignored)."""
-        if cls.type_name(array) != "array":
-            raise ValueError(f"Expected array, got {cls.type_name(array)}")
-        if len(array) == 0:
-            raise ValueError("Array index 0 out of range")
-        return array[0]
-
-
-def _prefixed(prefix, func, *args):
-    """Call func, prefixing any ValueError message with ``prefix: ``."""
-    try:
-        return func(*args)
-    except ValueError as exc:
-        raise ValueError(f"{prefix}: {exc}") from None
-
-
-def _jobspec1_tasks_check(tasks):
-    task = _prefixed("tasks section", _Unpack.first, tasks)
-    fields = (("command", "o", False), ("slot", "s", False), ("count", "o", False))
-    task = _prefixed("tasks section", _Unpack.object, task, fields, True)
-    command = task["command"]
-    if _Unpack.type_name(command) != "array":
-        raise ValueError("tasks command must be an array")
-    if len(command) < 1:
-        raise ValueError("tasks command array length must be >= 1")
-    if not all(isinstance(arg, str) for arg in command):
-        raise ValueError("tasks command array entry must be a string")
-    count = task["count"]
-    if not isinstance(count, abc.Mapping) or len(count) != 1:
-        raise ValueError("tasks count must have exactly one key set")
-    for key in ("per_slot", "total"):
-        if key in count and _Unpack.type_name(count[key]) == "integer":
-            if _Unpack.check(count[key], "i") < 1:
-                raise ValueError(f"tasks {key} count must be >= 1")
-            return
-    raise ValueError("tasks count object is malformed")
-
-
-def _jobspec1_slot_check(slot):
-    fields = (
-        ("type", "s", False),
-        ("count", "i", False),
-        ("with", "o", False),
-        ("label", "s", False),
-        ("exclusive", "b", True),
-    )
-    slot = _prefixed("slot vertex", _Unpack.object, slot, fields, True)
-    if slot["count"] < 1:
-        raise ValueError("slot count must be >= 1")
-    children = slot["with"]
-    if _Unpack.type_name(children) != "array":
-        raise ValueError("slot with must be an array")
-    if len(children) not in (1, 2):
-        raise ValueError("slot with array must have 1-2 elements")
-    for child in children:
-        fields = (("type", "s", False), ("count", "i", False))
-        child = _prefixed("slot with", _Unpack.object, child, fields, True)
-        if child["type"] not in ("core", "gpu"):
-            raise ValueError("slot with type must be core or gpu")
-        min_count = 1 if child["type"] == "core" else 0
-        if child["count"] < min_count:
-            raise ValueError(f"slot {child['type']} count must be >= {min_count}")
-
-
-def _jobspec1_node_check(node):
-    fields = (
-        ("type", "s", False),
-        ("count", "i", False),
-        ("with", "o", False),
-        ("unit", "s", True),
-    )
-    node = _prefixed("node vertex", _Unpack.object, node, fields, True)
-    if node["count"] < 1:
-        raise ValueError("node count must be >= 1")
-    children = node["with"]
-    if _Unpack.type_name(children) != "array":
-        raise ValueError("node with must be an array")
-    if len(children) != 1:
-        raise ValueError("node with array must have 1 elements")
-    _jobspec1_slot_check(children[0])
-
-
-def _jobspec1_resources_check(resources):
-    vertex = _prefixed("resources section", _Unpack.first, resources)
-    fields = (("type", "s", False),)
-    vertex_type = _prefixed("resource vertex", _Unpack.object, vertex, fields, False)["type"]
-    if vertex_type == "node":
-        _jobspec1_node_check(vertex)
-    elif vertex_type == "slot":
-        _jobspec1_slot_check(vertex)
-    else:
-        raise ValueError("unknown resource vertex type")
-
-
-def _jobspec1_system_check(system):
-    has_duration = False
-    for key, value in system.items():
-        kind = _Unpack.type_name(value)
-        if key == "duration":
-            if kind not in ("integer", "real"):
-                raise ValueError("attributes.system.duration must be a number")
-            has_duration = True
-        elif key == "environment" and kind != "object":
-            raise ValueError("attributes.system.environment must be a dictionary")
-        elif key == "constraints" and kind != "object":
-            raise ValueError("attributes.system.constraints must be a dictionary")
-        elif key == "dependencies":
-            if kind != "array":
-                raise ValueError("attributes.system.dependencies must be an array")
-            for entry in value:
-                if _Unpack.type_name(entry) != "object":
-                    raise ValueError(
-                        "attributes.system.dependencies elements must be an object"
-                    )
-                if not all(isinstance(entry.get(k), str) for k in ("scheme", "value")):
-                    raise ValueError(
-                        "attributes.system.dependencies elements"
-                        " must contain scheme and value strings"
-                    )
-        elif key == "shell" and kind == "object" and "options" in value:
-            if _Unpack.type_name(value["options"]) != "object":
-                raise ValueError("attributes.shell.options must be a dictionary")
-    if not has_duration:
-        raise ValueError("attributes.system.duration is required")
-
-
-def _jobspec1_attributes_check(attributes):
-    if _Unpack.type_name(attributes) != "object":
-        raise ValueError("attributes must be an object")
-    has_system = False
-    for key, value in attributes.items():
-        # a non-object has no members, so it fails the "values" test
-        empty = not isinstance(value, abc.Mapping) or len(value) == 0
-        if key == "user":
-            if empty:
-                raise ValueError("if present, attributes.user must contain values")
-        elif key == "system":
-            if empty:
-                raise ValueError("if present, attributes.system must contain values")
-            _jobspec1_system_check(value)
-            has_system = True
-        else:
-            raise ValueError(f"unknown attributes section {key}")
-    if not has_system:
-        raise ValueError("attributes.system is required")
-
-
-def jobspec1_check(jobspec):
-    """Check a jobspec against libjob's V1 structure rules (flux_jobspec1_check).
-
-    Stricter than :class:`JobspecV1` about shape: the first resource must
-    be a ``node`` holding exactly one ``slot``, or a ``slot``; a slot holds
-    one ``core`` vertex and optionally one ``gpu``, with integer counts and
-    no unknown keys; only the first task is examined.  This is the check
-    flux-core's ``t/t0023-jobspec1-validate.t`` applies to the ``valid_v1``,
-    ``invalid`` and ``invalid_v1`` test jobspecs.
-
-    Args:
-        jobspec: a Jobspec, a dict, or JSON str/bytes.
-
-    Raises:
-        ValueError: with libjob's error text, if the check fails (or the
-            JSON does not parse).
-    """
-    if isinstance(jobspec, Jobspec):
-        jobspec = jobspec.jobspec
-    if isinstance(jobspec, (str, bytes)):
-        obj = json.loads(jobspec)
-    else:
-        # C sees JSON, so judge what JSON would carry (tuples become arrays)
-        obj = json.loads(json.dumps(jobspec))
-    fields = (
-        ("resources", "o", False),
-        ("tasks", "o", False),
-        ("attributes", "o", False),
-        ("version", "i", False),
-    )
-    top = _prefixed("jobspec object", _Unpack.object, obj, fields, True)
-    if top["version"] != 1:
-        raise ValueError("only version 1 jobspec is supported")
-    _jobspec1_resources_check(top["resources"])
-    _jobspec1_tasks_check(top["tasks"])
-    _jobspec1_attributes_check(top["attributes"])
+def _per_resource_option(kind, count):
+    """The ``per-resource`` shell option for ``per_resource``'s two arguments (None if unused)."""
+    if kind is None and count is None:
+        return None
+    _require(count is not None, "must specify a per_resource_count with per_resource_type")
+    _require(kind is not None, "must specify a per_resource_type with per_resource_count")
+    _require(isinstance(kind, str), "per_resource_type must be a string")
+    _require(kind in ("node", "core"), f"Invalid per_resource_type='{kind}' specified")
+    _require(isinstance(count, int), "per_resource_count must be an integer")
+    _require(count >= 1, "per_resource_count must be >= 1")
+    return {"type": kind, "count": count}
