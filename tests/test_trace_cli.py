@@ -53,6 +53,19 @@ def test_simulate_leaves_the_garbage_collector_as_it_found_it(tmp_path, joblist)
         gc.enable()
 
 
+def test_the_command_leaves_its_objects_to_the_process_exit(tmp_path, joblist, monkeypatch):
+    import gc
+    import sys
+
+    monkeypatch.setattr(sys, "argv", ["fluxsim", "simulate", str(joblist), "--nodes", "1",
+                                      "--cores-per-node", "4", "--quiet", "--out", str(tmp_path)])
+    try:
+        assert main() == 0
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
 def test_progress_bar_shows_only_for_a_run_that_lasts():
     from fluxsim.cli import _ProgressBar
 
