@@ -146,56 +146,56 @@ def _seconds(duration):
     return seconds
 
 
-def _queue_name(queue):
-    if not isinstance(queue, str):
-        raise TypeError("queue must be a string")
-    return queue
+def _must_be(kind, error, message):
+    """A converter that passes values of type ``kind`` and raises ``error(message)`` for others."""
+
+    def convert(value):
+        if not isinstance(value, kind):
+            raise error(message)
+        return value
+
+    return convert
 
 
-def _directory(cwd):
-    cwd = os.fspath(cwd) if isinstance(cwd, os.PathLike) else cwd
-    if not isinstance(cwd, str):
-        raise ValueError("cwd must be a string")
-    return cwd
+def _fspath(value):
+    return os.fspath(value) if isinstance(value, os.PathLike) else value
 
 
-def _environ(environ):
-    # stored as given, not copied: later changes to it show in the jobspec
-    if not isinstance(environ, Mapping):
-        raise ValueError("environment must be a mapping")
-    return environ
+_queue_name = _must_be(str, TypeError, "queue must be a string")
+_cwd_string = _must_be(str, ValueError, "cwd must be a string")
+# the environment is stored as given, not copied: later changes to it show
+_environ = _must_be(Mapping, ValueError, "environment must be a mapping")
+
+
+def _lookup(node, *path):
+    """``node[a][b]...`` for ``path`` (a, b, ...), or None if a key is missing."""
+    try:
+        for key in path:
+            node = node[key]
+    except KeyError:
+        return None
+    return node
 
 
 def _system_attribute(name, convert, doc):
-    def get(self):
-        try:
-            return self.jobspec["attributes"]["system"][name]
-        except KeyError:
-            return None
-
     def put(self, value):
         self.setattr("system." + name, convert(value))
 
-    return property(get, put, doc=doc)
+    return property(lambda self: _lookup(self.jobspec, "attributes", "system", name), put, doc=doc)
 
 
 def _stdio(iotype, stream, doc):
     """A property for the file a stdio stream is redirected to (a job shell option)."""
-
-    def get(self):
-        try:
-            return self.jobspec["attributes"]["system"]["shell"]["options"][iotype][stream]["path"]
-        except KeyError:
-            return None
+    where = ("attributes", "system", "shell", "options", iotype, stream, "path")
 
     def put(self, path):
-        path = os.fspath(path) if isinstance(path, os.PathLike) else path
+        path = _fspath(path)
         if not isinstance(path, str):
             raise TypeError(f"The path must be a string or pathlib object, got {type(path).__name__}")
         self.setattr_shell_option(f"{iotype}.{stream}.type", "file")
         self.setattr_shell_option(f"{iotype}.{stream}.path", path)
 
-    return property(get, put, doc=doc)
+    return property(lambda self: _lookup(self.jobspec, *where), put, doc=doc)
 
 
 # What ``unbuffered = True`` sets, as (shell option, value, what ``False``
@@ -255,7 +255,11 @@ class Jobspec(object):
         ``datetime.timedelta``; stored as a float.  Zero means unlimited.""",
     )
     queue = _system_attribute("queue", _queue_name, "The queue the job is submitted to, or None.")
-    cwd = _system_attribute("cwd", _directory, "The job's working directory (str; set from str or os.PathLike), or None.")
+    cwd = _system_attribute(
+        "cwd",
+        lambda cwd: _cwd_string(_fspath(cwd)),
+        "The job's working directory (set from str or os.PathLike), or None.",
+    )
     environment = _system_attribute(
         "environment", _environ, "The job's environment mapping (stored as given, not copied), or None."
     )

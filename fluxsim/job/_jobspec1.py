@@ -17,6 +17,8 @@ texts, jansson's wording included::
 import json
 from collections import abc
 
+from fluxsim.resource.rv1 import json_type
+
 __all__ = ["check"]
 
 
@@ -27,24 +29,6 @@ class _Unpack:
     jansson's own texts ("Object item not found: count"), so these helpers
     produce the same texts for the formats it uses.
     """
-
-    @staticmethod
-    def type_name(value):
-        if value is None:
-            return "null"
-        if value is True:
-            return "true"
-        if value is False:
-            return "false"
-        if isinstance(value, int):
-            return "integer"
-        if isinstance(value, float):
-            return "real"
-        if isinstance(value, str):
-            return "string"
-        if isinstance(value, abc.Mapping):
-            return "object"
-        return "array"
 
     @classmethod
     def check(cls, value, kind):
@@ -57,7 +41,7 @@ class _Unpack:
         if kind not in expected:
             return value
         label, accepted = expected[kind]
-        actual = cls.type_name(value)
+        actual = json_type(value)
         if actual not in accepted:
             raise ValueError(f"Expected {label}, got {actual}")
         if kind == "i":
@@ -68,8 +52,8 @@ class _Unpack:
     @classmethod
     def object(cls, obj, fields, strict):
         """Unpack ``{s:k ...[!]}``: fields are (key, kind, optional) triples."""
-        if cls.type_name(obj) != "object":
-            raise ValueError(f"Expected object, got {cls.type_name(obj)}")
+        if json_type(obj) != "object":
+            raise ValueError(f"Expected object, got {json_type(obj)}")
         values = {}
         for key, kind, optional in fields:
             if key not in obj:
@@ -89,8 +73,8 @@ class _Unpack:
     @classmethod
     def first(cls, array):
         """Unpack ``[o]`` (not strict: items after the first are ignored)."""
-        if cls.type_name(array) != "array":
-            raise ValueError(f"Expected array, got {cls.type_name(array)}")
+        if json_type(array) != "array":
+            raise ValueError(f"Expected array, got {json_type(array)}")
         if len(array) == 0:
             raise ValueError("Array index 0 out of range")
         return array[0]
@@ -109,7 +93,7 @@ def _check_tasks(tasks):
     fields = (("command", "o", False), ("slot", "s", False), ("count", "o", False))
     task = _prefixed("tasks section", _Unpack.object, task, fields, True)
     command = task["command"]
-    if _Unpack.type_name(command) != "array":
+    if json_type(command) != "array":
         raise ValueError("tasks command must be an array")
     if len(command) < 1:
         raise ValueError("tasks command array length must be >= 1")
@@ -119,30 +103,49 @@ def _check_tasks(tasks):
     if not isinstance(count, abc.Mapping) or len(count) != 1:
         raise ValueError("tasks count must have exactly one key set")
     for key in ("per_slot", "total"):
-        if key in count and _Unpack.type_name(count[key]) == "integer":
+        if key in count and json_type(count[key]) == "integer":
             if _Unpack.check(count[key], "i") < 1:
                 raise ValueError(f"tasks {key} count must be >= 1")
             return
     raise ValueError("tasks count object is malformed")
 
 
-def _check_slot(slot):
-    fields = (
+# The keys libjob unpacks from each kind of vertex (strictly: no others),
+# and how many children its "with" array may have.
+_VERTEX_FIELDS = {
+    "slot": (
         ("type", "s", False),
         ("count", "i", False),
         ("with", "o", False),
         ("label", "s", False),
         ("exclusive", "b", True),
-    )
-    slot = _prefixed("slot vertex", _Unpack.object, slot, fields, True)
-    if slot["count"] < 1:
-        raise ValueError("slot count must be >= 1")
-    children = slot["with"]
-    if _Unpack.type_name(children) != "array":
-        raise ValueError("slot with must be an array")
-    if len(children) not in (1, 2):
-        raise ValueError("slot with array must have 1-2 elements")
-    for child in children:
+    ),
+    "node": (
+        ("type", "s", False),
+        ("count", "i", False),
+        ("with", "o", False),
+        ("unit", "s", True),
+    ),
+}
+_CHILDREN = {"slot": ((1, 2), "1-2"), "node": ((1,), "1")}
+
+
+def _children(kind, vertex):
+    """Unpack a ``kind`` vertex as libjob does and return its ``with`` array."""
+    vertex = _prefixed(f"{kind} vertex", _Unpack.object, vertex, _VERTEX_FIELDS[kind], True)
+    if vertex["count"] < 1:
+        raise ValueError(f"{kind} count must be >= 1")
+    children = vertex["with"]
+    if json_type(children) != "array":
+        raise ValueError(f"{kind} with must be an array")
+    sizes, sizes_text = _CHILDREN[kind]
+    if len(children) not in sizes:
+        raise ValueError(f"{kind} with array must have {sizes_text} elements")
+    return children
+
+
+def _check_slot(slot):
+    for child in _children("slot", slot):
         fields = (("type", "s", False), ("count", "i", False))
         child = _prefixed("slot with", _Unpack.object, child, fields, True)
         if child["type"] not in ("core", "gpu"):
@@ -153,21 +156,7 @@ def _check_slot(slot):
 
 
 def _check_node(node):
-    fields = (
-        ("type", "s", False),
-        ("count", "i", False),
-        ("with", "o", False),
-        ("unit", "s", True),
-    )
-    node = _prefixed("node vertex", _Unpack.object, node, fields, True)
-    if node["count"] < 1:
-        raise ValueError("node count must be >= 1")
-    children = node["with"]
-    if _Unpack.type_name(children) != "array":
-        raise ValueError("node with must be an array")
-    if len(children) != 1:
-        raise ValueError("node with array must have 1 elements")
-    _check_slot(children[0])
+    _check_slot(_children("node", node)[0])
 
 
 def _check_resources(resources):
@@ -185,7 +174,7 @@ def _check_resources(resources):
 def _check_system(system):
     has_duration = False
     for key, value in system.items():
-        kind = _Unpack.type_name(value)
+        kind = json_type(value)
         if key == "duration":
             if kind not in ("integer", "real"):
                 raise ValueError("attributes.system.duration must be a number")
@@ -198,7 +187,7 @@ def _check_system(system):
             if kind != "array":
                 raise ValueError("attributes.system.dependencies must be an array")
             for entry in value:
-                if _Unpack.type_name(entry) != "object":
+                if json_type(entry) != "object":
                     raise ValueError(
                         "attributes.system.dependencies elements must be an object"
                     )
@@ -208,14 +197,14 @@ def _check_system(system):
                         " must contain scheme and value strings"
                     )
         elif key == "shell" and kind == "object" and "options" in value:
-            if _Unpack.type_name(value["options"]) != "object":
+            if json_type(value["options"]) != "object":
                 raise ValueError("attributes.shell.options must be a dictionary")
     if not has_duration:
         raise ValueError("attributes.system.duration is required")
 
 
 def _check_attributes(attributes):
-    if _Unpack.type_name(attributes) != "object":
+    if json_type(attributes) != "object":
         raise ValueError("attributes must be an object")
     has_system = False
     for key, value in attributes.items():

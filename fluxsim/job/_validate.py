@@ -206,7 +206,11 @@ VERTEX = (
 def _task_count_int(key):
     """Rules for ``count.<key>`` of a task, when it is the key given."""
     return (
-        (lambda t: key in t["count"] and not isinstance(t["count"][key], int), TypeError, f"count {key} must be an int"),
+        (
+            lambda t: key in t["count"] and not isinstance(t["count"][key], int),
+            TypeError,
+            f"count {key} must be an int",
+        ),
         (lambda t: key in t["count"] and t["count"][key] <= 0, ValueError, f"count {key} must be > 0"),
     )
 
@@ -232,7 +236,11 @@ TASK = (
     *_task_count_int("total"),
     *_task_count_int("per_slot"),
     (lambda t: not isinstance(t["slot"], str), TypeError, "slot must be a string"),
-    (lambda t: "attributes" in t and not isinstance(t["attributes"], Mapping), TypeError, "attributes must be a mapping"),
+    (
+        lambda t: "attributes" in t and not isinstance(t["attributes"], Mapping),
+        TypeError,
+        "attributes must be a mapping",
+    ),
     (lambda t: len(t["command"]) == 0, TypeError, "command array cannot have length of zero"),
     (lambda t: _not_string_list(t["command"]), TypeError, "command must be a list of strings"),
 )
