@@ -26,7 +26,7 @@ The keys (all optional; the value shown is the default):
     Allocate the ``num_nodes`` nodes whole (needs ``num_nodes``).
 ``duration`` (seconds > 0 as int or float, or a Flux Standard Duration
     string such as ``"500ms"``, ``"90s"``, ``"10m"``, ``"2h"``, ``"1d"``,
-    parsed by Flux's rule, :func:`fluxexec.fsd.parse_fsd`; None)
+    parsed by Flux's rule, :func:`fluxsim.fsd.parse_fsd`; None)
     Time limit of the job; Flux raises a ``timeout`` job exception when it
     expires.  None means the instance's default (usually unlimited).
 ``queue`` (str, None)
@@ -63,7 +63,7 @@ from collections.abc import Mapping
 
 from parsl.executors.errors import InvalidResourceSpecification
 
-from fluxexec.fsd import parse_fsd
+from fluxsim.fsd import parse_fsd
 
 __all__ = ["KEYS", "CLEAN_ENVIRONMENT", "Request", "validate", "jobspec", "parse_duration"]
 
@@ -88,7 +88,7 @@ ENVIRONMENT_POLICIES = ("inherit", "clean")
 def parse_duration(value):
     """Seconds in a ``duration``: a number of seconds, or a Flux Standard Duration string.
 
-    Strings follow Flux's own rule (:func:`fluxexec.fsd.parse_fsd`, as
+    Strings follow Flux's own rule (:func:`fluxsim.fsd.parse_fsd`, as
     ``flux.util.parse_fsd``): ``"10ms"``, ``"1_000"`` and ``"2h"`` parse,
     ``"2h "`` raises ``ValueError``.
     """

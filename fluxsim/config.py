@@ -43,7 +43,7 @@ def purge_limits(conf):
     Raises ValueError with job-manager's message for a bad value.
     """
     from fluxsim.resource.rv1 import json_type
-    from fluxsim.testexec import fsd_parse_duration
+    from fluxsim.fsd import fsd_parse_duration
 
     table = conf.get("job-manager", {})
     if not isinstance(table, Mapping):

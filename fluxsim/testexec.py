@@ -20,7 +20,7 @@ The rules are testexec's (flux-core 0.88 ``src/modules/job-exec/testexec.c``):
   integers where present (other keys are ignored).  Otherwise exec fails at
   init with a fatal ``exec`` exception, :data:`TESTCONF_ERROR`.
 - ``run_duration`` is parsed as the C library parses a Flux Standard
-  Duration (:func:`fsd_parse_duration`); if that fails, the jobspec's
+  Duration (:func:`fluxsim.fsd.fsd_parse_duration`); if that fails, the jobspec's
   duration stays (testexec only logs).
 - A duration that is not a number counts as -1; a negative run time means
   "almost immediately" (1e-5 s); a run time of 0 (or infinity) never ends
@@ -29,11 +29,11 @@ The rules are testexec's (flux-core 0.88 ``src/modules/job-exec/testexec.c``):
   has no client for, so it runs until an exception ends it.
 """
 
-import functools
 import math
-import re
 
-__all__ = ["ExecPlan", "TESTCONF_ERROR", "TestconfError", "exec_plan", "fsd_parse_duration"]
+from fluxsim.fsd import fsd_parse_duration
+
+__all__ = ["ExecPlan", "TESTCONF_ERROR", "TestconfError", "exec_plan"]
 
 #: The note of the fatal exception for a malformed ``exec.test`` section
 #: (job-exec appends strerror of the errno left by the failed unpack).
@@ -51,17 +51,6 @@ _TESTCONF_KEYS = {
     "wait_status": _INT,
     "mock_exception": _STR,
 }
-
-# strtod's accepted prefix: leading space, sign, then inf/infinity/nan, a hex
-# float or a decimal one.  What follows it is the unit.
-_STRTOD = re.compile(
-    r"\s*([+-]?(?:infinity|inf|nan(?:\([0-9a-z_]*\))?"
-    r"|0x(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?\d+)?"
-    r"|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?))?",
-    re.IGNORECASE,
-)
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-
 
 class TestconfError(ValueError):
     """``exec.test`` is malformed: exec fails at init with :data:`TESTCONF_ERROR`."""
@@ -90,34 +79,6 @@ class ExecPlan:
             f"ExecPlan(run_duration={self.run_duration!r}, wait_status={self.wait_status!r}, "
             f"mock_exception={self.mock_exception!r}, override={self.override!r})"
         )
-
-
-@functools.lru_cache(maxsize=4096)  # a trace repeats a few run times many times
-def fsd_parse_duration(text):
-    """Seconds in ``text`` as flux-core's C ``fsd_parse_duration`` reads it, or None.
-
-    strtod takes the number (so ``" 5"``, ``"1e3"``, ``"0x10"``, ``"inf"``
-    and even ``""`` are numbers), then the rest must be empty or one of
-    ``ms``, ``s``, ``m``, ``h``, ``d``; NaN, negatives and a unit after
-    infinity are refused.
-    """
-    match = _STRTOD.match(text)
-    number = match.group(1)
-    rest = text[match.end():] if number else text
-    if not number:
-        value = 0.0
-    elif number.lstrip("+-")[:2].lower() == "0x":
-        sign = -1.0 if number.startswith("-") else 1.0
-        value = sign * float.fromhex(number.lstrip("+-"))
-    else:
-        value = float(number.split("(")[0])
-    if math.isnan(value) or value < 0:
-        return None
-    if rest:
-        if math.isinf(value) or rest not in _UNITS:
-            return None
-        value *= _UNITS[rest]
-    return value
 
 
 def _json_int(value):

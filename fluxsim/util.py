@@ -16,7 +16,7 @@ an RFC 37 file archive entry::
 
 Behaviour and error messages follow flux-core 0.88, quirks included, so code
 written against ``flux.util`` sees the same results here.  ``parse_fsd`` and
-``fsd`` are defined in :mod:`fluxexec.fsd` and re-exported here.
+``fsd`` are defined in :mod:`fluxsim.fsd` and re-exported here.
 """
 
 import base64
@@ -24,9 +24,8 @@ import os
 import stat
 from collections import abc
 
-# One RFC 23 parser for the whole project; it lives in a module that imports
-# nothing heavy, so fluxexec can use it without importing the simulator.
-from fluxexec.fsd import fsd, parse_fsd
+# flux.util's RFC 23 functions live in fluxsim.fsd, beside Flux's C rule.
+from fluxsim.fsd import fsd, parse_fsd
 
 __all__ = [
     "parse_fsd",

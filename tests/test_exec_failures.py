@@ -11,7 +11,8 @@ import pytest
 
 import fluxsim
 import fluxsim.job as fj
-from fluxsim.testexec import TESTCONF_ERROR, fsd_parse_duration
+from fluxsim.fsd import fsd_parse_duration
+from fluxsim.testexec import TESTCONF_ERROR
 from fluxsim.trace import TraceJob, Workload, replay
 
 

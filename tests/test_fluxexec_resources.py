@@ -100,7 +100,8 @@ def test_duration_accepts_flux_standard_duration(text, seconds):
 
 
 def test_checking_a_specification_does_not_import_the_simulator():
-    code = "import sys, fluxexec.resources; print('fluxsim' in sys.modules, 'simpy' in sys.modules)"
+    code = ("import sys, fluxexec.resources; "
+            "print('fluxsim.instance' in sys.modules, 'simpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 

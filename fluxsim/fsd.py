@@ -1,4 +1,4 @@
-"""Flux Standard Duration (RFC 23): the one parser and formatter of the project.
+"""Flux Standard Duration (RFC 23): the project's parsers and formatter, as Flux has them.
 
 A duration is a number of seconds with an optional unit suffix ``ms``, ``s``,
 ``m``, ``h`` or ``d``; ``inf`` and ``infinity`` (either case) mean forever::
@@ -12,16 +12,23 @@ The rules are ``flux.util.parse_fsd`` and ``flux.util.fsd`` of flux-core 0.88,
 quirks included: the number is whatever Python's ``float()`` accepts (so
 ``"1_000"`` and ``" 5"`` parse, ``"2h "`` does not), and unit scaling goes
 through ``timedelta``.  ``fluxsim.util`` re-exports both names as its mirror
-of ``flux.util``; they live here, with no imports beyond the standard library,
-so that fluxexec can check a resource specification without importing the
-simulator (or Flux).
+of ``flux.util``.
+
+Flux's C library reads durations by another rule (:func:`fsd_parse_duration`,
+``src/common/libutil/fsd.c``): where a broker module parses one (testexec's
+``run_duration``, job-manager's ``inactive-age-limit``), that rule applies.
+
+This module imports nothing beyond the standard library (and ``import
+fluxsim`` is lazy), so fluxexec checks a resource specification without
+importing the simulator.
 """
 
+import functools
 import math
 import re
 from datetime import timedelta
 
-__all__ = ["parse_fsd", "fsd"]
+__all__ = ["parse_fsd", "fsd", "fsd_parse_duration"]
 
 # A number and a unit.  The lazy prefix lets "ms" win over "s" for "10ms"
 # (the "s" alternative fails the end anchor there).
@@ -90,3 +97,42 @@ def fsd(secs):
         if secs < limit:
             return "%.4g%s" % (secs / scale, unit)
     return "%.4gd" % (secs / 86400.0)
+
+
+# strtod's accepted prefix: leading space, sign, then inf/infinity/nan, a hex
+# float or a decimal one.  What follows it is the unit.
+_STRTOD = re.compile(
+    r"\s*([+-]?(?:infinity|inf|nan(?:\([0-9a-z_]*\))?"
+    r"|0x(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?\d+)?"
+    r"|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?))?",
+    re.IGNORECASE,
+)
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+@functools.lru_cache(maxsize=4096)  # a trace repeats a few run times many times
+def fsd_parse_duration(text):
+    """Seconds in ``text`` as flux-core's C ``fsd_parse_duration`` reads it, or None.
+
+    strtod takes the number (so ``" 5"``, ``"1e3"``, ``"0x10"``, ``"inf"``
+    and even ``""`` are numbers), then the rest must be empty or one of
+    ``ms``, ``s``, ``m``, ``h``, ``d``; NaN, negatives and a unit after
+    infinity are refused.
+    """
+    match = _STRTOD.match(text)
+    number = match.group(1)
+    rest = text[match.end():] if number else text
+    if not number:
+        value = 0.0
+    elif number.lstrip("+-")[:2].lower() == "0x":
+        sign = -1.0 if number.startswith("-") else 1.0
+        value = sign * float.fromhex(number.lstrip("+-"))
+    else:
+        value = float(number.split("(")[0])
+    if math.isnan(value) or value < 0:
+        return None
+    if rest:
+        if math.isinf(value) or rest not in _UNITS:
+            return None
+        value *= _UNITS[rest]
+    return value
