@@ -113,9 +113,10 @@ class _ProgressBar:
 def _gc_paused(exiting=False):
     # A replay allocates a few objects per job and keeps them all to the end
     # (trace, workload, records, R); the cyclic collector's passes over that
-    # growing heap took a third of the command's time and found no cycles
-    # (peak memory is the same without it).  Reference counting still frees
-    # everything else.
+    # growing heap took a third of the command's time and freed nothing
+    # (peak memory is the same without them).  Reference counting still
+    # frees everything else, and the collector takes the run's leftover
+    # cycles once it is enabled again.
     enabled = gc.isenabled()
     gc.disable()
     try:
