@@ -14,7 +14,7 @@ The names are loaded on first use: ``python fluxexec/runner.py`` on a Flux
 task must not pay for importing Parsl.
 """
 
-import importlib
+from fluxsim.lazy import exports
 
 __all__ = [
     "FluxExecutor",
@@ -29,17 +29,8 @@ __all__ = [
     "ExecutorShutdown",
 ]
 
-_WHERE = {"FluxExecutor": "fluxexec.executor", **{name: "fluxexec.errors" for name in __all__[1:]}}
-
-
-def __getattr__(name):
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fluxexec' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = exports(
+    __name__,
+    {"FluxExecutor": "fluxexec.executor", **{name: "fluxexec.errors" for name in __all__[1:]}},
+    globals(),
+)

@@ -16,25 +16,16 @@ task layout and environment, RFC 21 events, exceptions and exit codes::
 from event to event, for whole workload traces.
 """
 
-import importlib
+from fluxsim.lazy import exports
 
 __all__ = ["Flux", "Instance", "start", "CLOCKS"]
 __version__ = "0.1.0"
 
 # Loaded on first use, so that a light module (fluxsim.fsd, used by fluxexec's
 # resource checks) does not pull in the simulator and simpy.
-_LAZY = {"Flux": "fluxsim.handle", "Instance": "fluxsim.instance", "start": "fluxsim.instance",
-         "CLOCKS": "fluxsim.instance"}
-
-
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fluxsim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = exports(
+    __name__,
+    {"Flux": "fluxsim.handle", "Instance": "fluxsim.instance", "start": "fluxsim.instance",
+     "CLOCKS": "fluxsim.instance"},
+    globals(),
+)
