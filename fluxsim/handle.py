@@ -9,7 +9,6 @@ of its futures.
 import collections
 import os
 
-from fluxsim import instance as _instance
 
 __all__ = ["Flux"]
 
@@ -31,7 +30,11 @@ class Flux:
                 f"not {type(url).__name__}"
             )
         self.uri = url
-        self.instance = _instance.lookup(url)
+        # imported here: the instance imports exec and the schedulers, which
+        # import fluxsim.job, whose package imports this module
+        from fluxsim.instance import lookup
+
+        self.instance = lookup(url)
         self.flags = flags
         self._registered = set()
         self._triggers = collections.deque()
