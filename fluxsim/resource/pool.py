@@ -107,6 +107,7 @@ class _Topology:
         "scheduling",
         "matching",
         "shapes",
+        "feasibility",
     )
 
     def __init__(self, R):
@@ -124,6 +125,7 @@ class _Topology:
         self.scheduling = R.scheduling
         self.matching = {}  # constraint key -> frozenset of positions
         self.shapes = {}  # constraint key -> {(ncores, ngpus): nranks}
+        self.feasibility = {}  # id(request) -> (request, error note or None)
 
     def constraint_key(self, constraint):
         if constraint is None:
@@ -468,6 +470,22 @@ class Pool:
         self._check_feasibility(request)
 
     def _check_feasibility(self, request):
+        # Judged against the constant topology, so the answer for a request
+        # object never changes: a blocked head is checked once, not per pass.
+        known = self._topo.feasibility.get(id(request))
+        if known is None or known[0] is not request:
+            try:
+                self._judge_feasibility(request)
+                known = (request, None)
+            except InfeasibleRequest as exc:
+                known = (request, str(exc))
+            if len(self._topo.feasibility) > 65536:
+                self._topo.feasibility.clear()
+            self._topo.feasibility[id(request)] = known
+        if known[1] is not None:
+            raise InfeasibleRequest(known[1])
+
+    def _judge_feasibility(self, request):
         shapes = self._topo.shape_counts(request.constraint).items()
         nnodes = request.nnodes
         nslots = request.nslots
