@@ -35,6 +35,22 @@ def _is_swf(path, fmt):
     return not (lowered.endswith(".json") or lowered.endswith(".csv"))
 
 
+def _at_least(low):
+    """An argparse type: an integer >= ``low``, else argparse's error naming the bound."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, not {value}")
+        return value
+
+    parse.__name__ = f"integer >= {low}"
+    return parse
+
+
 def parser():
     """The argument parser of the ``fluxsim`` command."""
     from fluxsim.scheduler import POLICIES
@@ -45,20 +61,20 @@ def parser():
 
     s = sub.add_parser("simulate", help="replay a workload trace in virtual time")
     s.add_argument("trace", help="SWF file, or a JSON/CSV job list")
-    s.add_argument("--nodes", type=int, help="nodes (SWF default: MaxNodes)")
+    s.add_argument("--nodes", type=_at_least(1), help="nodes (SWF default: MaxNodes)")
     s.add_argument(
-        "--cores-per-node", type=int, help="cores per node (SWF default: ceil(MaxProcs/MaxNodes))"
+        "--cores-per-node", type=_at_least(1), help="cores per node (SWF default: ceil(MaxProcs/MaxNodes))"
     )
-    s.add_argument("--gpus-per-node", type=int, default=0)
+    s.add_argument("--gpus-per-node", type=_at_least(0), default=0)
     s.add_argument("--policy", default="fifo", choices=sorted(POLICIES))
     s.add_argument("--out", required=True, help="directory for jobs.csv, summary.csv, *.png")
     s.add_argument("--plot", action="store_true", help="also draw PNG pictures")
     s.add_argument("--format", choices=("swf", "json", "csv"), help="input format (default: by name)")
-    s.add_argument("--limit", type=int, help="replay only the first LIMIT records")
+    s.add_argument("--limit", type=_at_least(1), help="replay only the first LIMIT records")
     s.add_argument("--faults", help="CSV/JSON file of node faults (time,action,ranks)")
     s.add_argument("--mode", choices=("fast", "instance"), default="fast",
                    help="engine: fast (default) or a full fluxsim Instance")
-    s.add_argument("--queue-depth", type=int, help="jobs considered per pass (conservative)")
+    s.add_argument("--queue-depth", type=_at_least(1), help="jobs considered per pass (conservative)")
     s.add_argument("--resources", choices=mapping.RESOURCES, default="cores",
                    help="SWF processors become cores (default) or whole nodes")
     s.add_argument("--size", choices=mapping.SIZES, default="requested",

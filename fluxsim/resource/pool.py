@@ -125,7 +125,7 @@ class _Topology:
         self.scheduling = R.scheduling
         self.matching = {}  # constraint key -> frozenset of positions
         self.shapes = {}  # constraint key -> {(ncores, ngpus): nranks}
-        self.feasibility = {}  # id(request) -> (request, error note or None)
+        self.feasibility = {}  # request's numbers -> error note or None
 
     def constraint_key(self, constraint):
         if constraint is None:
@@ -470,20 +470,25 @@ class Pool:
         self._check_feasibility(request)
 
     def _check_feasibility(self, request):
-        # Judged against the constant topology, so the answer for a request
-        # object never changes: a blocked head is checked once, not per pass.
-        known = self._topo.feasibility.get(id(request))
-        if known is None or known[0] is not request:
+        # Judged against the constant topology from a few numbers of the
+        # request, so the answer is kept by those numbers: a blocked head is
+        # judged once, not on every pass (and no request is kept alive).
+        topo = self._topo
+        key = (request.nnodes, request.nslots, request.slot_size, request.gpu_per_slot,
+               request.exclusive, topo.constraint_key(request.constraint))
+        try:
+            note = topo.feasibility[key]
+        except KeyError:
             try:
                 self._judge_feasibility(request)
-                known = (request, None)
+                note = None
             except InfeasibleRequest as exc:
-                known = (request, str(exc))
-            if len(self._topo.feasibility) > 65536:
-                self._topo.feasibility.clear()
-            self._topo.feasibility[id(request)] = known
-        if known[1] is not None:
-            raise InfeasibleRequest(known[1])
+                note = str(exc)
+            if len(topo.feasibility) >= 4096:
+                topo.feasibility.clear()
+            topo.feasibility[key] = note
+        if note is not None:
+            raise InfeasibleRequest(note)
 
     def _judge_feasibility(self, request):
         shapes = self._topo.shape_counts(request.constraint).items()
