@@ -66,8 +66,14 @@ class Simulated(Instance):
     #: system instance purges them; ``sim_resources`` may say otherwise (-1: keep all).
     INACTIVE_NUM_LIMIT = 1000
 
+    #: Its heartbeat: the purge removes at most 100 jobs a beat, so Flux's 2 s
+    #: would let the table grow whenever apps finish faster than 50 a second.
+    HEARTBEAT_PERIOD = "0.1s"
+
     def __init__(self, fluxsim, resources):
         options = {"inactive_num_limit": self.INACTIVE_NUM_LIMIT, **resources}
+        if "config" not in options:
+            options["config"] = {"heartbeat": {"period": self.HEARTBEAT_PERIOD}}
         if options["inactive_num_limit"] == -1:
             del options["inactive_num_limit"]
         self.sim = fluxsim.start(clock="real", **options)

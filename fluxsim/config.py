@@ -14,7 +14,10 @@ checks it as the Flux module that owns it does, with that module's message.
 import os
 from collections.abc import Mapping
 
-__all__ = ["load", "purge_limits"]
+__all__ = ["load", "purge_limits", "heartbeat_period", "HEARTBEAT_PERIOD"]
+
+#: The heartbeat module's default period (the job manager purges once a beat).
+HEARTBEAT_PERIOD = 2.0
 
 
 def load(config):
@@ -61,3 +64,26 @@ def purge_limits(conf):
     if num != -1 and num < 0:
         raise ValueError("job-manager.inactive-num-limit: must be >= 0")
     return age, (None if num == -1 else num)
+
+
+def heartbeat_period(conf):
+    """``[heartbeat] period`` in seconds (default 2 s), with the heartbeat module's messages."""
+    from fluxsim.fsd import fsd_parse_duration
+    from fluxsim.resource.rv1 import json_type
+
+    table = conf.get("heartbeat", {})
+    if not isinstance(table, Mapping):
+        raise ValueError(
+            f"error reading [heartbeat] config table: Expected object, got {json_type(table)}")
+    period = table.get("period")
+    if period is None:
+        return HEARTBEAT_PERIOD
+    if not isinstance(period, str):
+        raise ValueError(
+            f"error reading [heartbeat] config table: Expected string, got {json_type(period)}")
+    seconds = fsd_parse_duration(period)
+    if seconds is None:
+        raise ValueError("error parsing heartbeat.period FSD value")
+    if seconds <= 0:
+        raise ValueError("heartbeat.period must be a positive FSD value")
+    return seconds

@@ -93,7 +93,8 @@ class Instance:
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self.pool = Pool(R)
-        self.jobmanager = JobManager(self, age_limit, num_limit)
+        self.jobmanager = JobManager(self, age_limit, num_limit,
+                                     _config.heartbeat_period(self.conf))
         self.scheduler = make_scheduler(policy, self.jobmanager)
         self.resources = ResourceStatus(self.scheduler, R.nnodes)
         self.execution = Execution(self)

@@ -9,6 +9,7 @@ and at the instance's current time; nothing blocks.
 import itertools
 from collections import deque
 
+from fluxsim.config import HEARTBEAT_PERIOD
 from fluxsim.eventlog import EventLogEvent
 from fluxsim.constants import (
     FLUX_JOB_PRIORITY_MAX as PRIORITY_MAX,
@@ -25,8 +26,6 @@ __all__ = ["Job", "JobManager", "FluidGenerator", "priority_of", "job_result",
 
 #: Inactive jobs purged at most per heartbeat (job-manager's ``purge_batch_max``).
 PURGE_BATCH_MAX = 100
-#: The broker's default ``heartbeat.period``: the purge runs once per heartbeat.
-HEARTBEAT_PERIOD = 2.0
 
 
 def job_result(started, waitstatus, exception_type):
@@ -177,7 +176,8 @@ class JobManager:
 
     Inactive jobs are purged as flux-core's job-manager purges them, when
     ``inactive_age_limit`` (seconds) or ``inactive_num_limit`` is set (both
-    unlimited by default, as in Flux): once per heartbeat, at most
+    unlimited by default, as in Flux): once per heartbeat (``[heartbeat]
+    period``, 2 s by default), at most
     :data:`PURGE_BATCH_MAX` jobs, oldest first, each older than the age
     limit or beyond the number limit.  A purged job is gone from every
     lookup, as if it had never been submitted.
@@ -186,7 +186,8 @@ class JobManager:
     #: Alloc annotations are kept: they go into the eventlog.
     annotates = True
 
-    def __init__(self, instance, inactive_age_limit=None, inactive_num_limit=None):
+    def __init__(self, instance, inactive_age_limit=None, inactive_num_limit=None,
+                 heartbeat_period=HEARTBEAT_PERIOD):
         self.instance = instance
         self.pool = instance.pool
         self.jobs = {}
@@ -197,6 +198,7 @@ class JobManager:
         self.ids = FluidGenerator()
         self.inactive_age_limit = inactive_age_limit
         self.inactive_num_limit = inactive_num_limit
+        self.heartbeat_period = heartbeat_period
         self._inactive = deque()  # purge candidates, oldest first
         self._purge_armed = False
 
@@ -399,7 +401,8 @@ class JobManager:
                 return  # the next inactive job re-arms
             at += oldest.t_inactive + self.inactive_age_limit - inst.timestamp()
         self._purge_armed = True
-        beat = (at // HEARTBEAT_PERIOD + 1) * HEARTBEAT_PERIOD
+        period = self.heartbeat_period
+        beat = (at // period + 1) * period
         inst.call_later(beat - inst.now, self._heartbeat)
 
     def _heartbeat(self, _event):

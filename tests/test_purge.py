@@ -155,3 +155,27 @@ def test_purge_rpc(payload, outcome):
 def test_bad_purge_config_is_refused_with_job_managers_message(table, message):
     with pytest.raises(ValueError, match=f"^{message.replace('*', '[*]')}$"):
         fluxsim.start(nnodes=1, cores_per_node=1, clock="virtual", config={"job-manager": table})
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        ({"period": "x"}, "error parsing heartbeat.period FSD value"),
+        ({"period": "0"}, "heartbeat.period must be a positive FSD value"),
+        ({"period": 2}, "error reading [heartbeat] config table: Expected string, got integer"),
+    ],
+)
+def test_bad_heartbeat_period_is_refused_with_the_heartbeat_modules_message(table, message):
+    with pytest.raises(ValueError) as info:
+        fluxsim.start(nnodes=1, cores_per_node=1, clock="virtual", config={"heartbeat": table})
+    assert str(info.value) == message
+
+
+def test_a_shorter_heartbeat_purges_sooner():
+    conf = {"heartbeat": {"period": "0.5s"}}
+    with fluxsim.start(nnodes=1, cores_per_node=1, clock="virtual", inactive_num_limit=0,
+                       config=conf) as inst:
+        h = fluxsim.Flux(inst.uri)
+        jobid = fj.submit(h, mock("0.1s"))
+        inst.run(until=0.5 + 1e-6)
+        assert jobid not in inst.jobmanager.jobs
