@@ -48,6 +48,9 @@ __all__ = ["Instance", "start", "lookup", "CLOCKS"]
 
 CLOCKS = ("real", "virtual")
 
+#: The longest single sleep of a real-clock wait (seconds); longer waits loop.
+MAX_WAIT = 3600.0
+
 _registry = {}
 _registry_lock = threading.Lock()
 _counter = itertools.count()
@@ -203,7 +206,7 @@ class Instance:
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 return False
-            self.changed.wait(remaining)
+            self.changed.wait(None if remaining is None else min(remaining, MAX_WAIT))
         return True
 
     def notify(self):
@@ -383,7 +386,9 @@ class Instance:
                 nxt = self.env.peek()
                 timeout = None
                 if nxt != float("inf"):
-                    timeout = max(0.0, nxt - (time.monotonic() - self._t0_mono))
+                    # a far timer (a huge duration) is waited for in steps:
+                    # the selector takes no timeout beyond a C int of ms
+                    timeout = min(MAX_WAIT, max(0.0, nxt - (time.monotonic() - self._t0_mono)))
             for key, _ in self._selector.select(timeout):
                 if key.data is None:
                     try:

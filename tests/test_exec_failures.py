@@ -87,3 +87,16 @@ def test_replay_fails_a_malformed_exec_test_like_the_instance(mode):
 )
 def test_fsd_parse_duration_follows_the_c_rules(text, seconds):
     assert fsd_parse_duration(text) == seconds
+
+
+def test_a_far_time_limit_does_not_stop_the_broker():
+    """A duration of 1e300 s sets a timer no selector can wait for in one go."""
+    with fluxsim.start(nnodes=1, cores_per_node=1) as inst:
+        h = fluxsim.Flux(inst.uri)
+        spec = fj.JobspecV1.from_command(["true"], num_tasks=1)
+        spec.setattr("system.duration", 1e300)
+        spec.setattr("system.exec.test", {"run_duration": "0.05s"})
+        jobid = fj.submit(h, spec)
+        assert fj.event_wait(h, jobid, "clean").name == "clean"
+        assert inst.running and inst._thread.is_alive()
+        assert_all_free(inst)
