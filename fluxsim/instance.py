@@ -38,7 +38,6 @@ from fluxsim import config as _config
 from fluxsim.execution import Execution
 from fluxsim.constants import FLUX_JOB_NOVALIDATE as FLAG_NOVALIDATE
 from fluxsim.jobmanager import JobManager
-from fluxsim.resource.pool import Pool
 from fluxsim.resource.rv1 import Rv1
 from fluxsim.resource.status import ResourceStatus, node_failure
 from fluxsim.scheduler import make_scheduler
@@ -95,10 +94,10 @@ class Instance:
         self.env = simpy.Environment()
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
-        self.pool = Pool(R)
         self.jobmanager = JobManager(self, age_limit, num_limit,
                                      _config.heartbeat_period(self.conf))
-        self.scheduler = make_scheduler(policy, self.jobmanager)
+        self.scheduler = make_scheduler(policy, self.jobmanager, R)
+        self.pool = self.scheduler.pool
         self.resources = ResourceStatus(self.scheduler, R.nnodes)
         self.execution = Execution(self)
         self.queues = ()  # named queues; none, as a plain flux start has

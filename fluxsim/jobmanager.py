@@ -189,7 +189,6 @@ class JobManager:
     def __init__(self, instance, inactive_age_limit=None, inactive_num_limit=None,
                  heartbeat_period=HEARTBEAT_PERIOD):
         self.instance = instance
-        self.pool = instance.pool
         self.jobs = {}
         #: Waitable jobs not yet claimed by a wait; a purge leaves them here,
         #: as job-manager keeps its zombies until they are waited for.

@@ -21,8 +21,8 @@ class SmallestFirst(Scheduler):
 
     name = "smallest-first"
 
-    def __init__(self, host, queue_depth=None):
-        super().__init__(host, queue_depth)
+    def __init__(self, host, R, queue_depth=None):
+        super().__init__(host, R, queue_depth)
         self.pending = {}
 
     def enqueue(self, job):

@@ -27,8 +27,8 @@ POLICIES = {
 }
 
 
-def make_scheduler(policy, host, **params):
-    """The scheduler for ``policy`` (a name from :data:`POLICIES`) on ``host``.
+def make_scheduler(policy, host, R, **params):
+    """The scheduler for ``policy`` (a name from :data:`POLICIES`) on ``host``, over ``R``.
 
     ``params`` are the policy's tunables (``queue_depth`` where it has one).
     """
@@ -39,4 +39,4 @@ def make_scheduler(policy, host, **params):
             f"unknown scheduling policy {policy!r}; valid policies: "
             + ", ".join(sorted(POLICIES))
         ) from None
-    return cls(host, **params)
+    return cls(host, R, **params)

@@ -48,8 +48,8 @@ class BackfillScheduler(Scheduler):
     #: sched-backfill's queue depth: unlimited (None here).
     queue_depth = None
 
-    def __init__(self, host, queue_depth=None):
-        super().__init__(host, queue_depth)
+    def __init__(self, host, R, queue_depth=None):
+        super().__init__(host, R, queue_depth)
         self.queue = SortedQueue()
         self._blocked = None  # (head id, pool generation) of the last failed head
         self._shadow_key = None

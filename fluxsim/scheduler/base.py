@@ -10,7 +10,6 @@ Two hosts drive a scheduler the same way: the live
 :class:`~fluxsim.instance.Instance` (through its job manager) and the lean
 virtual-time loop of :mod:`fluxsim.trace.replay`.  A host provides::
 
-    pool                    the resource pool (placement and availability)
     annotates               whether it keeps alloc annotations (an eventlog does)
     timestamp()             the time of the event being handled
     alloc_success(job, R, annotations)
@@ -21,6 +20,8 @@ job is anything with ``id``, ``priority`` and ``request`` (a
 :class:`~fluxsim.resource.request.ResourceRequest`, or the exception that
 parsing its jobspec raised).
 """
+
+from fluxsim.resource.pool import Pool
 
 __all__ = ["Scheduler", "deny_note"]
 
@@ -38,9 +39,12 @@ class Scheduler:
     #: Alloc requests the job manager may have outstanding ("unlimited" or N).
     queue_depth = "unlimited"
 
-    def __init__(self, host, queue_depth=None):
+    def __init__(self, host, R, queue_depth=None):
         self.host = host
-        self.pool = host.pool
+        #: The resource pool of the scheduler's resource set ``R`` (an Rv1):
+        #: placement and availability.  A scheduler owns it, as a Flux
+        #: scheduler module owns its resource graph.
+        self.pool = self.make_pool(R)
         if queue_depth is not None:
             if isinstance(queue_depth, bool) or not isinstance(queue_depth, int) or queue_depth < 1:
                 raise ValueError(f"queue_depth must be a positive integer, not {queue_depth!r}")
@@ -48,6 +52,10 @@ class Scheduler:
         self._unparsed = []
         #: Counters of the policy's work; ``passes`` for every policy.
         self.stats = {"passes": 0}
+
+    def make_pool(self, R):
+        """The pool this scheduler places jobs on (flux-core's ``Rv1Pool`` rules)."""
+        return Pool(R)
 
     # -- requests from the job manager ---------------------------------------------
 

@@ -266,8 +266,8 @@ class ConservativeScheduler(Scheduler):
     #: Fluxion's default ``queue-params.queue-depth``: jobs considered a pass.
     queue_depth = 32
 
-    def __init__(self, host, queue_depth=None):
-        super().__init__(host, queue_depth)
+    def __init__(self, host, R, queue_depth=None):
+        super().__init__(host, R, queue_depth)
         self.queue = SortedQueue()
         self._last = None  # (pool generation, ids considered) of the last pass
         ranks = self.pool.R.ranks

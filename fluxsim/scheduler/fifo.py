@@ -21,8 +21,8 @@ class FIFOScheduler(Scheduler):
     #: keeps all requests and only the head is ever tried.
     queue_depth = 8
 
-    def __init__(self, host, queue_depth=None):
-        super().__init__(host, queue_depth)
+    def __init__(self, host, R, queue_depth=None):
+        super().__init__(host, R, queue_depth)
         self.queue = PendingQueue()
         self._blocked = None  # (jobid, pool generation) of the last failed head
 

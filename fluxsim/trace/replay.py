@@ -35,7 +35,6 @@ import time as _time
 
 from fluxsim.constants import FLUX_JOB_PRIORITY_MIN as PRIORITY_MIN
 from fluxsim.jobmanager import FluidGenerator, job_result, priority_of
-from fluxsim.resource.pool import Pool
 from fluxsim.resource.request import parse_request
 from fluxsim.resource.rv1 import Rv1
 from fluxsim.resource.status import ResourceStatus, node_failure
@@ -282,8 +281,8 @@ class _LeanReplay:
     def __init__(self, workload, R, policy, faults, progress, params):
         self.jobs = list(workload)
         self.R = R
-        self.pool = Pool(R)
-        self.scheduler = make_scheduler(policy, self, **params)
+        self.scheduler = make_scheduler(policy, self, R, **params)
+        self.pool = self.scheduler.pool
         self.resources = ResourceStatus(self.scheduler, R.nnodes)
         self.ids = FluidGenerator()
         self.faults = faults
