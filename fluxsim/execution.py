@@ -25,6 +25,7 @@ import subprocess
 from fluxsim import shell
 from fluxsim.job.JobID import JobID
 from fluxsim.resource import idset
+from fluxsim.resource.rv1 import deadline
 from fluxsim.testexec import TestconfError, exec_plan
 
 __all__ = ["Execution", "KILL_TIMEOUT"]
@@ -167,8 +168,8 @@ class Execution:
         self.instance.call_later(delay, fire)
 
     def _start_expiration(self, job):
-        expiration = job.R.expiration if job.R is not None else 0.0
-        if expiration and expiration > 0:
+        expiration = deadline(job.R.expiration) if job.R is not None else None
+        if expiration is not None:
             delay = max(0.0, expiration - self.instance.timestamp())
             self._after(job, delay, self._expired)
 

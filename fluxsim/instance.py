@@ -37,10 +37,10 @@ import simpy
 from fluxsim import config as _config
 from fluxsim.execution import Execution
 from fluxsim.constants import FLUX_JOB_NOVALIDATE as FLAG_NOVALIDATE
-from fluxsim.jobmanager import JobManager
+from fluxsim.jobmanager import JobManager, queue_of
 from fluxsim.resource.rv1 import Rv1
 from fluxsim.resource.status import ResourceStatus, node_failure
-from fluxsim.scheduler import make_scheduler
+from fluxsim.scheduler import choose, make_scheduler
 from fluxsim.constants import State
 
 __all__ = ["Instance", "start", "lookup", "CLOCKS"]
@@ -80,14 +80,15 @@ def lookup(uri):
 class Instance:
     """One simulated Flux instance (see the module docstring)."""
 
-    def __init__(self, R, clock="real", policy="fifo", name=None, conf=None):
+    def __init__(self, R, clock="real", policy=None, name=None, conf=None, scheduler=None):
         if clock not in CLOCKS:
             raise ValueError(f"clock must be one of {', '.join(CLOCKS)}, not {clock!r}")
         self.conf = _config.load(conf)
         age_limit, num_limit = _config.purge_limits(self.conf)
         self.R = R
         self.clock = clock
-        self.policy = policy
+        #: ``fluxion`` or ``sched-simple``, and the policy run (see :func:`fluxsim.scheduler.choose`)
+        self.scheduler_name, self.policy = choose(scheduler, policy, self.conf)
         self.owner = os.getuid()
         self.name = name or f"fluxsim-{os.getpid()}-{next(_counter)}"
         self.uri = f"sim://{self.name}"
@@ -96,7 +97,7 @@ class Instance:
         self.changed = threading.Condition(self.lock)
         self.jobmanager = JobManager(self, age_limit, num_limit,
                                      _config.heartbeat_period(self.conf))
-        self.scheduler = make_scheduler(policy, self.jobmanager, R)
+        self.scheduler = make_scheduler(self.policy, self.jobmanager, R, conf=self.conf)
         self.pool = self.scheduler.pool
         self.resources = ResourceStatus(self.scheduler, R.nnodes)
         self.execution = Execution(self)
@@ -232,7 +233,6 @@ class Instance:
         with the validator's message for an invalid jobspec, like flux 0.88.
         """
         from fluxsim.job.Jobspec import validate_jobspec
-        from fluxsim.resource.request import parse_request
 
         if isinstance(jobspec, (str, bytes)):
             try:
@@ -246,16 +246,16 @@ class Instance:
             raise OSError(errno.EINVAL, "jobspec: invalid JSON: '[' or '{' expected")
         if not isinstance(urgency, int) or not 0 <= urgency <= 31:
             raise OSError(errno.EINVAL, "urgency range is [0:31]")
-        queue = _queue_of(spec)
-        if queue is not None and queue not in self.queues:
-            raise OSError(errno.EINVAL, f"'{queue}' is not a valid queue")
         if not flags & FLAG_NOVALIDATE:
             try:
                 validate_jobspec(json.dumps(spec), 1)
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 msg = exc.args[0] if exc.args else str(exc)
                 raise PermissionError(errno.EPERM, str(msg)) from None
-        request = parse_request(spec)
+        queue = queue_of(spec)
+        if queue is not None and queue not in self.queues:
+            raise OSError(errno.EINVAL, f"'{queue}' is not a valid queue")
+        request = self.scheduler.parse(spec)
         uid = self.owner if userid is None else userid
         return self.jobmanager.submit(spec, request, urgency, flags, uid)
 
@@ -455,13 +455,6 @@ class Instance:
         return f"<fluxsim.Instance {self.uri} clock={self.clock} policy={self.policy}>"
 
 
-def _queue_of(spec):
-    """``attributes.system.queue``, or None where any level is missing or no object."""
-    attributes = spec.get("attributes") if isinstance(spec, dict) else None
-    system = attributes.get("system") if isinstance(attributes, dict) else None
-    return system.get("queue") if isinstance(system, dict) else None
-
-
 def _idset_str(ranks):
     from fluxsim.resource import idset
 
@@ -487,11 +480,12 @@ def start(
     gpus_per_node=0,
     hosts=None,
     clock="real",
-    policy="fifo",
+    policy=None,
     R=None,
     config=None,
     inactive_age_limit=None,
     inactive_num_limit=None,
+    scheduler=None,
 ):
     """Start a simulated instance, like ``flux start`` with fake resources.
 
@@ -505,6 +499,13 @@ def start(
     ``inactive_age_limit`` (a Flux Standard Duration string) and
     ``inactive_num_limit`` set ``[job-manager]``'s purge limits (default:
     unlimited, as in Flux).
+
+    The scheduler is ``scheduler`` (``"fluxion"`` or ``"sched-simple"``), or
+    the config's ``modules.alternatives.sched``, or sched-simple when a
+    sched-simple ``policy`` (``fifo``, ``backfill``, ``conservative``) is
+    given, or else Fluxion, as a ``flux start`` with flux-sched installed
+    loads.  Fluxion's match and queue policies come from the config's
+    ``[sched-fluxion-resource]`` and ``[sched-fluxion-qmanager]`` tables.
     """
     conf = _config.load(config)
     if inactive_age_limit is not None or inactive_num_limit is not None:
@@ -534,4 +535,4 @@ def start(
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{key} must be an integer >= {low}, not {value!r}")
         rset = Rv1.from_shape(nnodes, cores_per_node, gpus_per_node, hosts=hosts)
-    return Instance(rset, clock=clock, policy=policy, conf=conf)
+    return Instance(rset, clock=clock, policy=policy, conf=conf, scheduler=scheduler)

@@ -6,7 +6,9 @@ the exec system to run them.  Everything here runs with the instance lock held
 and at the instance's current time; nothing blocks.
 """
 
+import errno
 import itertools
+import os
 from collections import deque
 
 from fluxsim.config import HEARTBEAT_PERIOD
@@ -21,7 +23,7 @@ from fluxsim.constants import (
     State,
 )
 
-__all__ = ["Job", "JobManager", "FluidGenerator", "priority_of", "job_result",
+__all__ = ["Job", "JobManager", "FluidGenerator", "priority_of", "queue_of", "job_result",
            "PURGE_BATCH_MAX", "HEARTBEAT_PERIOD"]
 
 #: Inactive jobs purged at most per heartbeat (job-manager's ``purge_batch_max``).
@@ -156,6 +158,24 @@ class Job:
             res["exception_severity"] = exc.context["severity"]
         res["result"] = int(self.result())
         return res
+
+
+def queue_of(spec):
+    """``attributes.system.queue`` (None if absent), as the job manager unpacks it.
+
+    Every level is optional, but one that is there must be an object (the
+    queue a string), or the job manager refuses the job with EINVAL (flux-core
+    0.88 ``{s?{s?{s?s}}}``; recorded: ``flux job submit --flags=novalidate``
+    of a jobspec whose attributes are ``[1]`` fails with "Invalid argument").
+    """
+    queue = None
+    if isinstance(spec, dict):
+        attributes = spec.get("attributes", {})
+        system = attributes.get("system", {}) if isinstance(attributes, dict) else None
+        queue = system.get("queue") if isinstance(system, dict) else 0
+    if queue is not None and not isinstance(queue, str):
+        raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
+    return queue
 
 
 def priority_of(urgency):

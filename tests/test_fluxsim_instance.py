@@ -51,6 +51,7 @@ def test_start_from_resource_config_file(tmp_path):
     conf = tmp_path / "resource.toml"
     conf.write_text(
         '[resource]\nnoverify = true\n[[resource.config]]\nhosts = "big[0-1]"\ncores = "0-7"\ngpus = "0"\n'
+        '[modules.alternatives]\nsched = "sched-simple"\n'
     )
     with fluxsim.start(config=str(conf), clock="virtual") as inst:
         h = fluxsim.Flux(inst.uri)

@@ -389,6 +389,32 @@ class Pool:
 
     def _commit(self, jobid, request, now, selected, nslots):
         topo = self._topo
+        ranks, properties = self._take(selected)
+        if request.duration > 0.0:
+            end = now + request.duration
+        elif self.expiration > 0.0:
+            end = self.expiration
+        else:
+            end = 0.0
+        R = Rv1._make(ranks, float(now), end, nslots, properties, topo.scheduling, True)
+        self._record(jobid, R, selected, end)
+        return R
+
+    def _record(self, jobid, R, selected, end):
+        """Keep ``jobid``'s allocation (R, what it took, its end time)."""
+        self._jobs[jobid] = (R, tuple(selected))
+        self._end_times[jobid] = end
+        if self._undo is not None:
+            self._undo.append(("alloc", jobid))
+        self.generation += 1
+
+    def _take(self, selected):
+        """Mark ``selected`` [(pos, core mask, GPU mask)] allocated (sorts it).
+
+        Returns the R ranks ({rank: RankInfo}, in rank order) and the
+        allocated ranks' properties.
+        """
+        topo = self._topo
         free_cores, free_gpus = self._free_cores, self._free_gpus
         nfree_cores, nfree_gpus = self._nfree_cores, self._nfree_gpus
         move = self._bucket_move
@@ -413,19 +439,7 @@ class Pool:
                 common = members.intersection(ranks)
                 if common:
                     properties[name] = common
-        if request.duration > 0.0:
-            end = now + request.duration
-        elif self.expiration > 0.0:
-            end = self.expiration
-        else:
-            end = 0.0
-        R = Rv1._make(ranks, float(now), end, nslots, properties, topo.scheduling, True)
-        self._jobs[jobid] = (R, tuple(selected))
-        self._end_times[jobid] = end
-        if undo is not None:
-            undo.append(("alloc", jobid))
-        self.generation += 1
-        return R
+        return ranks, properties
 
     def free(self, jobid):
         """Return all of ``jobid``'s resources to the pool (unknown jobs: no-op)."""

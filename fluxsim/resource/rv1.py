@@ -38,6 +38,19 @@ class RankInfo(NamedTuple):
     gpus: frozenset
 
 
+#: Fluxion's end of time: the expiration it writes for a job without a
+#: duration on an instance without one (C++'s largest system-clock time, s).
+END_OF_TIME = 9223372036
+
+
+def deadline(expiration):
+    """When an R's ``expiration`` ends its job, or None: 0 (unset) and Fluxion's
+    :data:`END_OF_TIME` never come (the year 2262 is not simulated)."""
+    if expiration and 0 < expiration < END_OF_TIME:
+        return expiration
+    return None
+
+
 def json_type(value):
     """A value's JSON type name, as jansson names it in its unpack errors."""
     if isinstance(value, bool):

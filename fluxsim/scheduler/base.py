@@ -22,6 +22,7 @@ parsing its jobspec raised).
 """
 
 from fluxsim.resource.pool import Pool
+from fluxsim.resource.request import parse_request
 
 __all__ = ["Scheduler", "deny_note"]
 
@@ -56,6 +57,22 @@ class Scheduler:
     def make_pool(self, R):
         """The pool this scheduler places jobs on (flux-core's ``Rv1Pool`` rules)."""
         return Pool(R)
+
+    def parse(self, jobspec):
+        """The request the scheduler queues for ``jobspec``, or the exception parsing raised.
+
+        Hosts call it once per job (and may share the result between jobs
+        with the same resources, duration and constraints).
+        """
+        return parse_request(jobspec)
+
+    def unparsed_note(self, error):
+        """The alloc exception note for a jobspec :meth:`parse` could not read."""
+        return deny_note(error)
+
+    def annotations(self, R, sched):
+        """The ``alloc`` event's annotations for an allocation ``R``."""
+        return {"sched": {"resource_summary": R.dumps(), **sched}}
 
     # -- requests from the job manager ---------------------------------------------
 
@@ -107,16 +124,14 @@ class Scheduler:
         self.stats["passes"] += 1
         while self._unparsed:
             job = self._unparsed.pop(0)
-            self.host.alloc_deny(job, deny_note(job.request))
+            self.host.alloc_deny(job, self.unparsed_note(job.request))
         self.schedule()
 
     # -- responses -------------------------------------------------------------------
 
     def success(self, job, R, **sched):
         """Grant ``R`` to ``job``; ``sched`` are the policy's extra ``sched`` annotations."""
-        annotations = None
-        if self.host.annotates:
-            annotations = {"sched": {"resource_summary": R.dumps(), **sched}}
+        annotations = self.annotations(R, sched) if self.host.annotates else None
         self.host.alloc_success(job, R, annotations)
 
     def deny(self, job, note):

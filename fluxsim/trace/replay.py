@@ -34,9 +34,8 @@ import heapq
 import time as _time
 
 from fluxsim.constants import FLUX_JOB_PRIORITY_MIN as PRIORITY_MIN
-from fluxsim.jobmanager import FluidGenerator, job_result, priority_of
-from fluxsim.resource.request import parse_request
-from fluxsim.resource.rv1 import Rv1
+from fluxsim.jobmanager import FluidGenerator, job_result, priority_of, queue_of
+from fluxsim.resource.rv1 import Rv1, deadline
 from fluxsim.resource.status import ResourceStatus, node_failure
 from fluxsim.scheduler import make_scheduler
 from fluxsim.testexec import TestconfError, exec_plan
@@ -220,6 +219,15 @@ def replay(
     return ReplayResult(records, policy, mode, rset, wall, stats, faults, source)
 
 
+def _accepted(jobspec):
+    """Whether the job manager takes ``jobspec`` (submitted without validation)."""
+    try:
+        queue_of(jobspec)
+    except OSError:
+        return False
+    return True
+
+
 # -- the lean engine ---------------------------------------------------------------
 
 # Event kinds of the lean loop.
@@ -322,8 +330,8 @@ class _LeanReplay:
         if plan.override:
             return  # waits for a start request that never comes
         complete = now + plan.run_duration if plan.run_duration > 0 else None
-        expiration = R.expiration
-        if expiration and expiration > 0:
+        expiration = deadline(R.expiration)
+        if expiration is not None:
             expire = now + max(0.0, expiration - now)
             # As Execution: the time limit's timer goes first and wins a tie;
             # a job that completes earlier makes it a no-op, so skip it then.
@@ -379,6 +387,8 @@ class _LeanReplay:
             rec = self.records[i]
             i += 1
             spec = trace.jobspec
+            if not _accepted(spec):
+                continue  # refused at submit: no job, no id
             job = _Job(self.ids.next(now), priority_of(trace.urgency), self._request(spec),
                        rec, trace)
             rec.jobid = job.id
@@ -433,7 +443,7 @@ class _LeanReplay:
             entry = self.requests.get(key)
             if entry is not None and entry[0] is resources:
                 return entry[1]
-        request = parse_request(spec)
+        request = self.scheduler.parse(spec)
         if cacheable:
             # Keep the list alive with the entry so that its id is not reused.
             self.requests[key] = (resources, request)
@@ -561,6 +571,8 @@ class _InstanceReplay:
             trace = jobs[i]
             rec = self.records[i]
             i += 1
+            if not _accepted(trace.jobspec):
+                continue
             job = inst.submit(
                 trace.jobspec, urgency=trace.urgency, flags=self.flags, userid=trace.userid
             )
