@@ -53,7 +53,8 @@ def _at_least(low):
 
 def parser():
     """The argument parser of the ``fluxsim`` command."""
-    from fluxsim.scheduler import POLICIES
+    from fluxsim.fluxion.config import MATCH_POLICIES, QUEUE_POLICIES
+    from fluxsim.scheduler import POLICIES, SCHEDULERS
     from fluxsim.trace import mapping
 
     p = argparse.ArgumentParser(prog="fluxsim", description="A simulated Flux, in virtual time.")
@@ -66,7 +67,14 @@ def parser():
         "--cores-per-node", type=_at_least(1), help="cores per node (SWF default: ceil(MaxProcs/MaxNodes))"
     )
     s.add_argument("--gpus-per-node", type=_at_least(0), default=0)
-    s.add_argument("--policy", default="fifo", choices=sorted(POLICIES))
+    s.add_argument("--scheduler", choices=SCHEDULERS,
+                   help="fluxion (default, as flux start with flux-sched) or sched-simple")
+    s.add_argument("--policy", choices=sorted(POLICIES),
+                   help="a sched-simple policy (implies --scheduler sched-simple)")
+    s.add_argument("--match-policy", help="Fluxion's match policy (default first): "
+                   + ", ".join(MATCH_POLICIES) + ", or a \"policy=... node_centric=...\" string")
+    s.add_argument("--queue-policy", choices=QUEUE_POLICIES,
+                   help="Fluxion's queue policy (default fcfs)")
     s.add_argument("--out", required=True, help="directory for jobs.csv, summary.csv, *.png")
     s.add_argument("--plot", action="store_true", help="also draw PNG pictures")
     s.add_argument("--format", choices=("swf", "json", "csv"), help="input format (default: by name)")
@@ -74,7 +82,8 @@ def parser():
     s.add_argument("--faults", help="CSV/JSON file of node faults (time,action,ranks)")
     s.add_argument("--mode", choices=("fast", "instance"), default="fast",
                    help="engine: fast (default) or a full fluxsim Instance")
-    s.add_argument("--queue-depth", type=_at_least(1), help="jobs considered per pass (conservative)")
+    s.add_argument("--queue-depth", type=_at_least(1),
+                   help="jobs considered per pass (conservative; Fluxion's queue-depth)")
     s.add_argument("--resources", choices=mapping.RESOURCES, default="cores",
                    help="SWF processors become cores (default) or whole nodes")
     s.add_argument("--size", choices=mapping.SIZES, default="requested",
@@ -199,6 +208,9 @@ def _simulate(args):
             mode=args.mode,
             progress=bar,
             queue_depth=args.queue_depth,
+            scheduler=args.scheduler,
+            match_policy=args.match_policy,
+            queue_policy=args.queue_policy,
         )
     finally:
         if bar is not None:
@@ -209,7 +221,7 @@ def _simulate(args):
     metrics.write_jobs_csv(result, os.path.join(args.out, "jobs.csv"), rows=rows)
     extra = {
         "trace": os.path.basename(str(args.trace)),
-        "policy": args.policy,
+        "policy": result.policy,
         "nodes": nodes,
         "cores_per_node": cpn,
         "gpus_per_node": args.gpus_per_node,
@@ -227,7 +239,7 @@ def _simulate(args):
         title = (
             f"{extra['trace']}: {len(workload)} jobs"
             + (f" ({skipped} records skipped)" if skipped else "")
-            + f", {nodes} nodes x {cpn} cores, policy {args.policy}"
+            + f", {nodes} nodes x {cpn} cores, policy {result.policy}"
         )
         print(metrics.format_summary(summary, title))
         print(f"  wrote {args.out}/jobs.csv, summary.csv" + "".join(

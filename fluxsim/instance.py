@@ -301,7 +301,10 @@ class Instance:
         """The brokers on ``ranks`` are lost: nothing new runs there, and every
         job running there fails with job-exec's ``exec`` exception."""
         with self.operation():
-            self.fail_jobs_on(set(self.resources.down(_rank_list(ranks))))
+            lost, due = self.resources.down(_rank_list(ranks))
+            self.fail_jobs_on(set(lost))
+            if due:
+                self.request_schedule()
 
     def fail_jobs_on(self, lost):
         """Raise job-exec's ``exec`` exception on every job running on a ``lost`` rank."""

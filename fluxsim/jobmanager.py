@@ -74,6 +74,7 @@ class Job:
         "exec_eventlog",
         "watchers",
         "R",
+        "annotations",
         "t_submit",
         "waitstatus",
         "exception",
@@ -100,6 +101,7 @@ class Job:
         self.exec_eventlog = []
         self.watchers = []
         self.R = None
+        self.annotations = None  # the scheduler's, from its alloc response
         self.t_submit = t_submit
         self.waitstatus = None
         self.exception = None  # the fatal exception event, if any
@@ -291,7 +293,8 @@ class JobManager:
         if job.priority == PRIORITY_MIN:
             if job.alloc_pending:
                 job.alloc_pending = False
-                scheduler.cancel(job)
+                if scheduler.cancel(job):
+                    self.instance.request_schedule()
             return
         if job.alloc_pending:
             scheduler.prioritize(job)
@@ -314,6 +317,7 @@ class JobManager:
         """The scheduler allocated R: post ``alloc`` and start the job."""
         job.alloc_pending = False
         job.R = R
+        job.annotations = annotations
         job.t_run = self.instance.timestamp()
         self.post(job, "alloc", {"annotations": annotations} if annotations else None)
         job.state = State.RUN

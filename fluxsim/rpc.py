@@ -46,7 +46,8 @@ def _drain(inst, payload):
     if not isinstance(reason, str):
         raise OSError(errno.EPROTO, "Protocol error")
     overwrite = payload.get("mode") is not None
-    inst.resources.drain(ranks, reason, inst.timestamp(), overwrite=overwrite)
+    if inst.resources.drain(ranks, reason, inst.timestamp(), overwrite=overwrite):
+        inst.request_schedule()
     return None
 
 

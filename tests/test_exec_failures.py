@@ -4,7 +4,8 @@ Regression tests for two crash families: a request the job shell cannot
 lay out made ``submit()`` raise an internal AttributeError, and a
 malformed ``system.exec.test`` left the job in RUN holding its cores.
 The events, notes and statuses asserted here were recorded from
-flux-core 0.88.0 (also in ``conformance/golden/failures.json``).
+flux-core 0.88.0 with sched-simple (also in
+``conformance/golden/sched-simple/failures.json``).
 """
 
 import pytest

@@ -25,7 +25,7 @@ from fluxsim.job import JobspecV1, validate_jobspec
 from invariants import FLUX_ERRORS, check_all_done, check_at_rest, check_jobs, check_pool
 from strategies import examples, from_command_args, jobspecs, shapes, urgencies
 
-POLICIES = ["fifo", "backfill", "conservative"]
+POLICIES = ["fifo", "backfill", "conservative", "fluxion"]
 #: How a jobspec reaches the instance.
 ROUTES = ["submit", "submit-novalidate", "instance-novalidate"]
 

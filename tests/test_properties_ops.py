@@ -25,7 +25,7 @@ from fluxsim.resource import idset
 from invariants import FLUX_ERRORS, check_all_done, check_at_rest, check_jobs, check_pool
 from strategies import OUT_OF_RANGE, examples, operations, shapes
 
-POLICIES = ["fifo", "backfill", "conservative"]
+POLICIES = ["fifo", "backfill", "conservative", "fluxion"]
 UNKNOWN_JOB = 0x1234  # an id no instance gives out this early
 
 

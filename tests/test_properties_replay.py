@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from fluxsim.trace import Fault, TraceJob, Workload, jobspec, replay
 from strategies import examples, exec_tests, jobspecs, shapes
 
-POLICIES = ["fifo", "backfill", "conservative"]
+POLICIES = ["fifo", "backfill", "conservative", "fluxion"]
 
 
 @st.composite

@@ -117,7 +117,7 @@ def test_node_failure_kills_its_jobs_and_is_not_scheduled_until_up(mode):
         job("C", submit=20, nodes=2, limit=10, run=10),
     ])
     faults = [Fault(10, "down", "0"), Fault(50, "up", "0")]
-    r = replay(w, nnodes=2, cores_per_node=4, mode=mode, faults=faults)
+    r = replay(w, nnodes=2, cores_per_node=4, mode=mode, faults=faults, policy="fifo")
     a, b, c = r.records
     assert (a.end, a.result, a.exception, a.status) == (10.0, "FAILED", "exec", 15)
     assert a.R.rank_idset() == "0" and b.R.rank_idset() == "1"
@@ -133,7 +133,7 @@ def test_drain_lets_running_jobs_finish_but_places_nothing_new(mode):
         job("B", submit=20, cores=4, limit=10, run=10),  # rank 1 is drained
     ])
     faults = [Fault(10, "drain", "1"), Fault(60, "undrain", "1")]
-    r = replay(w, nnodes=2, cores_per_node=4, mode=mode, faults=faults)
+    r = replay(w, nnodes=2, cores_per_node=4, mode=mode, faults=faults, policy="fifo")
     a, b = r.records
     assert (a.end, a.result) == (100.0, "COMPLETED")
     assert (b.start, b.R.rank_idset()) == (60.0, "1")

@@ -73,13 +73,20 @@ class FluxionScheduler(Scheduler):
         self.blocked.pop(job.id, None)
         self._reserved.discard(job.id)
 
+    def cancel(self, job):
+        """A withdrawn request makes the queue schedulable: its reservation is gone."""
+        super().cancel(job)
+        return True
+
     def free(self, job):
         super().free(job)
         self._unblock()
 
     def resource_update(self, up=(), down=()):
+        """Any change makes qmanager's queues schedulable (a pass is due)."""
         super().resource_update(up, down)
         self._unblock()
+        return True
 
     def _unblock(self):
         for job in self.blocked.values():
@@ -120,14 +127,24 @@ class FluxionScheduler(Scheduler):
             self.success(job, R, selection_type="immediate")
 
     def _backfill_loop(self):
+        # A loop that stopped at queue-depth with jobs left, after starting
+        # or denying some, makes the queue schedulable again: the next loop
+        # starts over from the (new) head.
+        while self._backfill_pass():
+            pass
+
+    def _backfill_pass(self):
+        """One loop; True if it stopped at queue-depth after the queue shrank."""
         pool = self.pool
         pool.cancel_reservations()
         now = self.host.timestamp()
         depth = self.config.reservation_depth
         reserved = scheduled = 0
-        for job in list(self.queue):
+        pending = list(self.queue)
+        shrank = False
+        for index, job in enumerate(pending):
             if scheduled >= self.config.queue_depth:
-                break
+                return shrank and index < len(pending)
             reserve = reserved < depth
             self.stats["matches"] += 1
             try:
@@ -146,6 +163,7 @@ class FluxionScheduler(Scheduler):
                 self._reserved.discard(job.id)
                 self.deny(job, str(exc) if isinstance(exc, InfeasibleRequest) else MATCH_ERROR)
                 scheduled += 1
+                shrank = True
                 continue
             scheduled += 1
             if kind == "reserve":
@@ -154,9 +172,11 @@ class FluxionScheduler(Scheduler):
                 self._reserved.add(job.id)
                 continue
             self.queue.remove(job)
+            shrank = True
             if job.id in self._reserved:
                 selection = "reserved"
                 self._reserved.discard(job.id)
             else:
                 selection = "backfill" if reserved else "immediate"
             self.success(job, value, selection_type=selection)
+        return False

@@ -83,12 +83,21 @@ def _count(res):
     return count
 
 
+#: Resource types Fluxion's jobspec parser knows (its graph has only some).
+KNOWN_TYPES = {"cluster", "rack", "node", "socket", "core", "gpu", "slot"}
+UNKNOWN_TYPE = 'Value of "type" must be a resource type known to fluxion'
+
+
 def _level(resources):
     if not isinstance(resources, list) or not resources:
         raise JobspecError("resources must be a non-empty array")
     for res in resources:
         if not isinstance(res, Mapping) or not isinstance(res.get("type"), str):
             raise JobspecError("resource vertex must be an object with a type")
+        if res["type"] not in KNOWN_TYPES:
+            raise JobspecError(UNKNOWN_TYPE)
+        if res.get("with") is not None:
+            _level(res["with"])
     return resources
 
 
@@ -126,7 +135,7 @@ def read_request(jobspec):
             raise Unsatisfiable("node children")
         res = below[0]
     if res["type"] != "slot":
-        if res["type"] in ("core", "gpu"):
+        if res["type"] in ("core", "gpu", "cluster"):
             raise MatchError(f"{res['type']} outside a slot")
         raise Unsatisfiable(f"no {res['type']} in the resource graph")
     nslots = _count(res)

@@ -90,6 +90,7 @@ def jgf(pool, selected, exclusive_nodes, shorthand=False):
         edges.append({"source": "0", "target": str(node_uniq)})
     vertex(0, "cluster", 0, -1, f"/{cluster}", False)
     graph = {"graph": {"nodes": vertices, "edges": edges}}
-    if shorthand:
+    if shorthand and exclusive_nodes:
+        # the shorthand writer names itself where it abbreviated a node
         graph["writer"] = "fluxion:jgf_shorthand"
     return graph

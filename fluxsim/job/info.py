@@ -194,7 +194,8 @@ def job_record(job):
         rec["ranks"] = idset.encode(job.R.ranks, brackets=True)
         rec["nodelist"] = _nodelist(job.R)
         rec["expiration"] = job.R.expiration
-        rec["annotations"] = {"sched": {"resource_summary": job.R.dumps()}}
+        if job.annotations:
+            rec["annotations"] = job.annotations
     if not job.active:
         rec["success"] = job.result() == Result.COMPLETED
         rec["result"] = int(job.result())
@@ -209,14 +210,26 @@ def job_record(job):
     return rec
 
 
+def _slots(resources):
+    """Slots in a jobspec resource list: counts multiplied down to each slot (job-list's rule)."""
+    total = 0
+    for res in resources:
+        count = res["count"]
+        if isinstance(count, dict):
+            count = count["min"]
+        if res["type"] == "slot":
+            total += count
+        else:
+            total += count * _slots(res.get("with", []))
+    return total
+
+
 def _ntasks(job):
     try:
         count = job.jobspec["tasks"][0]["count"]
         if "total" in count:
             return count["total"]
-        per_slot = count.get("per_slot", 1)
-        request = job.request
-        return per_slot * request.nslots if not isinstance(request, Exception) else ""
+        return count.get("per_slot", 1) * _slots(job.jobspec["resources"])
     except (KeyError, IndexError, TypeError, AttributeError):
         return ""
 

@@ -40,14 +40,18 @@ class ResourceStatus:
         return rank not in self.drained and rank not in self.offline
 
     def _update(self, ranks, change):
-        """Apply ``change`` to ``ranks``; tell the scheduler which changed side."""
+        """Apply ``change`` to ``ranks``; tell the scheduler which changed side.
+
+        Returns True if the scheduler wants a pass (see
+        :meth:`~fluxsim.scheduler.base.Scheduler.resource_update`).
+        """
         before = [self._usable(rank) for rank in ranks]
         change()
         up = [r for r, was in zip(ranks, before) if not was and self._usable(r)]
         down = [r for r, was in zip(ranks, before) if was and not self._usable(r)]
         if up or down:
-            self.scheduler.resource_update(up=up, down=down)
-        return bool(up)
+            return bool(self.scheduler.resource_update(up=up, down=down))
+        return False
 
     def check_ranks(self, ranks):
         """``OSError(EINVAL)`` unless every rank exists."""
@@ -55,7 +59,10 @@ class ResourceStatus:
             raise OSError(errno.EINVAL, "idset is out of range")
 
     def drain(self, ranks, reason="", timestamp=0.0, overwrite=False):
-        """``flux resource drain``: Flux's EEXIST for a drained rank unless ``overwrite``."""
+        """``flux resource drain``: Flux's EEXIST for a drained rank unless ``overwrite``.
+
+        Returns True if a scheduling pass is due.
+        """
         self.check_ranks(ranks)
         if not overwrite:
             for rank in ranks:
@@ -71,7 +78,7 @@ class ResourceStatus:
     def undrain(self, ranks):
         """``flux resource undrain``: Flux's EEXIST for a rank that is not drained.
 
-        Returns True if a rank became usable (a scheduling pass is due).
+        Returns True if a scheduling pass is due.
         """
         self.check_ranks(ranks)
         for rank in ranks:
@@ -85,13 +92,12 @@ class ResourceStatus:
         return self._update(ranks, change)
 
     def down(self, ranks):
-        """Brokers on ``ranks`` are lost; returns the ranks that were online."""
+        """Brokers on ``ranks`` are lost: (the ranks that were online, a pass is due)."""
         self.check_ranks(ranks)
         lost = [rank for rank in ranks if rank not in self.offline]
-        self._update(ranks, lambda: self.offline.update(ranks))
-        return lost
+        return lost, self._update(ranks, lambda: self.offline.update(ranks))
 
     def up(self, ranks):
-        """Brokers on ``ranks`` are back; True if a rank became usable."""
+        """Brokers on ``ranks`` are back; True if a scheduling pass is due."""
         self.check_ranks(ranks)
         return self._update(ranks, lambda: self.offline.difference_update(ranks))

@@ -89,11 +89,16 @@ class Scheduler:
             self.enqueue(job)
 
     def cancel(self, job):
-        """Withdraw a pending alloc request."""
+        """Withdraw a pending alloc request.
+
+        Returns True if that calls for a scheduling pass of its own (not
+        here: a withdrawn request frees nothing).
+        """
         if job in self._unparsed:
             self._unparsed.remove(job)
         else:
             self.dequeue(job)
+        return False
 
     def prioritize(self, job):
         """The job's priority changed while its request is pending."""
@@ -110,12 +115,14 @@ class Scheduler:
     def resource_update(self, up=(), down=()):
         """Ranks became schedulable (``up``) or not (``down``: drained or offline).
 
-        Allocations on a rank that goes down stay until freed.
+        Allocations on a rank that goes down stay until freed.  Returns True
+        if the change calls for a scheduling pass: here when ranks came up.
         """
         if down:
             self.pool.mark_down(down)
         if up:
             self.pool.mark_up(up)
+        return bool(up)
 
     # -- a pass -------------------------------------------------------------------------
 

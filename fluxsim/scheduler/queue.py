@@ -12,11 +12,12 @@ __all__ = ["PendingQueue"]
 class PendingQueue:
     """Jobs waiting for resources, ordered as ``flux.scheduler.PendingJob``."""
 
-    __slots__ = ("_heap", "_entries")
+    __slots__ = ("_heap", "_entries", "_pushes")
 
     def __init__(self):
         self._heap = []
         self._entries = {}  # jobid -> live heap entry
+        self._pushes = 0  # orders a re-queued job after its stale entry
 
     def __len__(self):
         return len(self._entries)
@@ -27,7 +28,8 @@ class PendingQueue:
     def push(self, job):
         """Queue ``job`` at its current priority (replacing an older entry)."""
         self.remove(job)
-        entry = [-job.priority, job.id, job]
+        self._pushes += 1
+        entry = [-job.priority, job.id, self._pushes, job]
         self._entries[job.id] = entry
         heapq.heappush(self._heap, entry)
 
@@ -35,14 +37,14 @@ class PendingQueue:
         """Drop ``job`` if queued; its heap entry is skipped later."""
         entry = self._entries.pop(job.id, None)
         if entry is not None:
-            entry[2] = None
+            entry[3] = None
 
     def head(self):
         """The job that must be tried first, or None."""
         heap = self._heap
-        while heap and heap[0][2] is None:
+        while heap and heap[0][3] is None:
             heapq.heappop(heap)
-        return heap[0][2] if heap else None
+        return heap[0][3] if heap else None
 
     def pop(self):
         """Remove and return the head."""
@@ -54,4 +56,4 @@ class PendingQueue:
 
     def __iter__(self):
         """Jobs in queue order (sorts a copy: for planning, not the hot path)."""
-        return iter(job for _, _, job in sorted(e for e in self._entries.values()))
+        return iter(entry[3] for entry in sorted(self._entries.values()))

@@ -99,10 +99,10 @@ def apply_fault(status, fault, now):
     ranks = fault.rank_list
     action = fault.action
     if action == "drain":
-        status.drain(ranks, fault.reason, now, overwrite=True)
-        return set(), False
+        return set(), status.drain(ranks, fault.reason, now, overwrite=True)
     if action == "undrain":
         return set(), status.undrain([rank for rank in ranks if rank in status.drained])
     if action == "up":
         return set(), status.up(ranks)
-    return set(status.down(ranks)), False
+    lost, due = status.down(ranks)
+    return set(lost), due

@@ -37,7 +37,7 @@ from fluxsim.constants import FLUX_JOB_PRIORITY_MIN as PRIORITY_MIN
 from fluxsim.jobmanager import FluidGenerator, job_result, priority_of, queue_of
 from fluxsim.resource.rv1 import Rv1, deadline
 from fluxsim.resource.status import ResourceStatus, node_failure
-from fluxsim.scheduler import make_scheduler
+from fluxsim.scheduler import FLUXION, choose, make_scheduler
 from fluxsim.testexec import TestconfError, exec_plan
 from fluxsim.trace.faults import apply_fault
 
@@ -181,19 +181,29 @@ def replay(
     nnodes=None,
     cores_per_node=None,
     gpus_per_node=0,
-    policy="fifo",
+    policy=None,
     faults=(),
     mode="fast",
     R=None,
     progress=None,
     queue_depth=None,
+    scheduler=None,
+    config=None,
+    match_policy=None,
+    queue_policy=None,
 ):
     """Replay ``workload`` in virtual time; returns a :class:`ReplayResult`.
 
     The instance is ``nnodes`` x ``cores_per_node`` (+ ``gpus_per_node``), or
-    the resource set ``R``.  ``policy`` is a scheduler name (``fifo``,
-    ``backfill``, ``conservative``); ``queue_depth`` overrides the policy's
-    queue depth where it has one (conservative).  ``faults`` is a list of
+    the resource set ``R``.  Its scheduler is chosen as ``fluxsim.start``
+    chooses it (:func:`fluxsim.scheduler.choose`): ``scheduler``
+    (``fluxion`` or ``sched-simple``), else a sched-simple ``policy``
+    (``fifo``, ``backfill``, ``conservative``), else Fluxion.  Fluxion's
+    policies come from ``config`` (an instance configuration: its
+    ``[sched-fluxion-resource]`` and ``[sched-fluxion-qmanager]`` tables) or,
+    shorter, ``match_policy`` and ``queue_policy``.  ``queue_depth``
+    overrides the queue depth (conservative's, or Fluxion's
+    ``queue-depth``).  ``faults`` is a list of
     :class:`~fluxsim.trace.faults.Fault`.  ``progress(done, total)`` is
     called now and then as jobs end.
     """
@@ -202,7 +212,13 @@ def replay(
     rset = _resource_set(nnodes, cores_per_node, gpus_per_node, R)
     faults = sorted(faults, key=lambda f: f.time)
     runner = _LeanReplay if mode == "fast" else _InstanceReplay
-    params = {} if queue_depth is None else {"queue_depth": queue_depth}
+    conf = fluxion_config(config, match_policy, queue_policy, queue_depth)
+    if scheduler is None and (match_policy or queue_policy):
+        scheduler = FLUXION
+    _name, policy = choose(scheduler, policy, conf)
+    params = {}
+    if queue_depth is not None and policy != FLUXION:
+        params["queue_depth"] = queue_depth
     # The run keeps every record (and its R) to the end: the cyclic
     # collector's passes over that growing heap free nothing and cost a
     # third of a replay, so it rests meanwhile.
@@ -210,13 +226,38 @@ def replay(
     gc.disable()
     t0 = _time.perf_counter()
     try:
-        records, stats = runner(workload, rset, policy, faults, progress, params).run()
+        records, stats = runner(workload, rset, policy, faults, progress, params, conf).run()
     finally:
         wall = _time.perf_counter() - t0
         if collecting:
             gc.enable()
     source = getattr(workload, "source", "")
-    return ReplayResult(records, policy, mode, rset, wall, stats, faults, source)
+    label = policy if policy != FLUXION else policy_label(conf)
+    return ReplayResult(records, label, mode, rset, wall, stats, faults, source)
+
+
+def fluxion_config(config=None, match_policy=None, queue_policy=None, queue_depth=None):
+    """An instance configuration with Fluxion's policies set (a new dict)."""
+    conf = {key: (dict(value) if isinstance(value, dict) else value)
+            for key, value in (config or {}).items()}
+    if match_policy is not None:
+        conf.setdefault("sched-fluxion-resource", {})["match-policy"] = match_policy
+    qmanager = conf.get("sched-fluxion-qmanager", {})
+    if queue_policy is not None:
+        qmanager["queue-policy"] = queue_policy
+    if queue_depth is not None:
+        qmanager["queue-params"] = f"queue-depth={queue_depth}"
+    if qmanager:
+        conf["sched-fluxion-qmanager"] = qmanager
+    return conf
+
+
+def policy_label(conf):
+    """``fluxion/<match policy>/<queue policy>``: how results name a Fluxion run."""
+    from fluxsim.fluxion.config import read
+
+    config = read(conf)
+    return f"{FLUXION}/{config.match_policy}/{config.queue_policy}"
 
 
 def _accepted(jobspec):
@@ -286,10 +327,10 @@ class _LeanReplay:
     #: No eventlog, so no annotations: the scheduler skips ``R.dumps()``.
     annotates = False
 
-    def __init__(self, workload, R, policy, faults, progress, params):
+    def __init__(self, workload, R, policy, faults, progress, params, conf):
         self.jobs = list(workload)
         self.R = R
-        self.scheduler = make_scheduler(policy, self, R, **params)
+        self.scheduler = make_scheduler(policy, self, R, conf=conf, **params)
         self.pool = self.scheduler.pool
         self.resources = ResourceStatus(self.scheduler, R.nnodes)
         self.ids = FluidGenerator()
@@ -510,11 +551,11 @@ class _LeanReplay:
 class _InstanceReplay:
     """Drive a virtual-clock :class:`fluxsim.Instance` through the job interface."""
 
-    def __init__(self, workload, R, policy, faults, progress, params):
+    def __init__(self, workload, R, policy, faults, progress, params, conf):
         import fluxsim
 
         self.jobs = list(workload)
-        self.inst = fluxsim.start(R=R, clock="virtual", policy=policy)
+        self.inst = fluxsim.start(R=R, clock="virtual", policy=policy, config=conf)
         if params:
             self.inst.scheduler.queue_depth = params["queue_depth"]
         self.faults = faults
