@@ -38,6 +38,7 @@ from fluxsim import config as _config
 from fluxsim.execution import Execution
 from fluxsim.constants import FLUX_JOB_NOVALIDATE as FLAG_NOVALIDATE
 from fluxsim.jobmanager import JobManager, queue_of
+from fluxsim.queues import Queues
 from fluxsim.resource.rv1 import Rv1
 from fluxsim.resource.status import ResourceStatus, node_failure
 from fluxsim.scheduler import choose, make_scheduler
@@ -101,7 +102,8 @@ class Instance:
         self.pool = self.scheduler.pool
         self.resources = ResourceStatus(self.scheduler, R.nnodes)
         self.execution = Execution(self)
-        self.queues = ()  # named queues; none, as a plain flux start has
+        #: named queues (``[queues.NAME]``); none, as a plain flux start has
+        self.queues = Queues(self.conf)
         self.running = True
         self._t0_wall = time.time()
         self._t0_mono = time.monotonic()
@@ -253,7 +255,9 @@ class Instance:
                 msg = exc.args[0] if exc.args else str(exc)
                 raise PermissionError(errno.EPERM, str(msg)) from None
         queue = queue_of(spec)
-        if queue is not None and queue not in self.queues:
+        if self.queues:
+            spec = self.queues.apply(spec, queue)
+        elif queue is not None:
             raise OSError(errno.EINVAL, f"'{queue}' is not a valid queue")
         request = self.scheduler.parse(spec)
         uid = self.owner if userid is None else userid

@@ -17,6 +17,7 @@ from typing import NamedTuple
 __all__ = [
     "MatchPolicy",
     "FluxionConfig",
+    "QueueConfig",
     "MATCH_POLICIES",
     "MATCH_FORMATS",
     "QUEUE_POLICIES",
@@ -118,17 +119,55 @@ def _params(value):
     return params
 
 
-def _positive(params, key, default):
+def _positive(params, key, default, queue):
     if key not in params:
         return default
     text = params[key]
+    where = f"enforce_params: queue[{queue}]->apply_params"
     if not text.isdigit():
-        raise ValueError("enforce_params: queue[default]->apply_params: Invalid argument")
+        raise ValueError(f"{where}: Invalid argument")
     number = int(text)
     if number < 1:
-        raise ValueError(
-            "enforce_params: queue[default]->apply_params: Numerical result out of range")
+        raise ValueError(f"{where}: Numerical result out of range")
     return number
+
+
+class QueueConfig:
+    """One qmanager queue: its policy and depths (Fluxion 0.54's defaults).
+
+    Attributes:
+        name: the queue (``default`` without ``[queues]``).
+        queue_policy: ``fcfs``, ``easy``, ``hybrid`` or ``conservative``.
+        queue_depth: pending jobs considered per scheduling loop.
+        reservation_depth: blocked jobs that get a reservation per loop.
+    """
+
+    def __init__(self, name="default", queue_policy="fcfs", queue_params=None,
+                 policy_params=None):
+        self.name = name
+        if queue_policy not in QUEUE_POLICIES:
+            log.debug("Unknown queuing policy (%s)! Using default.", queue_policy)
+            queue_policy = "fcfs"
+        self.queue_policy = queue_policy
+        qp = _params(queue_params or "")
+        max_depth = _positive(qp, "max-queue-depth", MAX_QUEUE_DEPTH, name)
+        self.queue_depth = min(_positive(qp, "queue-depth", QUEUE_DEPTH, name), max_depth)
+        pp = _params(policy_params or "")
+        if queue_policy == "fcfs":
+            self.reservation_depth = 0
+        elif queue_policy == "easy":
+            self.reservation_depth = 1
+        elif queue_policy == "hybrid":
+            max_res = _positive(pp, "max-reservation-depth", MAX_RESERVATION_DEPTH, name)
+            depth = _positive(pp, "reservation-depth", HYBRID_RESERVATION_DEPTH, name)
+            self.reservation_depth = depth if depth < max_res else max_res
+        else:
+            max_res = _positive(pp, "max-reservation-depth", MAX_RESERVATION_DEPTH, name)
+            self.reservation_depth = min(max_res, self.queue_depth)
+
+    def __repr__(self):
+        return (f"QueueConfig({self.name!r}, queue_policy={self.queue_policy!r}, "
+                f"queue_depth={self.queue_depth}, reservation_depth={self.reservation_depth})")
 
 
 class FluxionConfig:
@@ -138,43 +177,41 @@ class FluxionConfig:
         match_policy: the policy as configured (a name or an option string).
         policy: its :class:`MatchPolicy`.
         match_format: ``rv1_nosched``, ``rv1`` or ``rv1_shorthand``.
-        queue_policy: ``fcfs``, ``easy``, ``hybrid`` or ``conservative``.
-        queue_depth: pending jobs considered per scheduling loop.
-        reservation_depth: blocked jobs that get a reservation per loop.
+        queues: {name: :class:`QueueConfig`}, in name order (``default`` alone
+            without ``[queues]``).
+        queue_policy, queue_depth, reservation_depth: the first queue's.
     """
 
     def __init__(self, match_policy_name="first", match_format="rv1_nosched",
-                 queue_policy="fcfs", queue_params=None, policy_params=None):
+                 queue_policy="fcfs", queue_params=None, policy_params=None, queues=None):
         self.match_policy = match_policy_name
         self.policy = match_policy(match_policy_name)
         if match_format not in MATCH_FORMATS:
             log.debug("Unknown match format (%s)! Using default.", match_format)
             match_format = "rv1_nosched"
         self.match_format = match_format
-        if queue_policy not in QUEUE_POLICIES:
-            log.debug("Unknown queuing policy (%s)! Using default.", queue_policy)
-            queue_policy = "fcfs"
-        self.queue_policy = queue_policy
-        qp = _params(queue_params or "")
-        max_depth = _positive(qp, "max-queue-depth", MAX_QUEUE_DEPTH)
-        self.queue_depth = min(_positive(qp, "queue-depth", QUEUE_DEPTH), max_depth)
-        pp = _params(policy_params or "")
-        if queue_policy == "fcfs":
-            self.reservation_depth = 0
-        elif queue_policy == "easy":
-            self.reservation_depth = 1
-        elif queue_policy == "hybrid":
-            max_res = _positive(pp, "max-reservation-depth", MAX_RESERVATION_DEPTH)
-            depth = _positive(pp, "reservation-depth", HYBRID_RESERVATION_DEPTH)
-            self.reservation_depth = depth if depth < max_res else max_res
-        else:
-            max_res = _positive(pp, "max-reservation-depth", MAX_RESERVATION_DEPTH)
-            self.reservation_depth = min(max_res, self.queue_depth)
+        if queues is None:
+            queues = {"default": (queue_policy, queue_params, policy_params)}
+        self.queues = {name: QueueConfig(name, *queues[name]) for name in sorted(queues)}
+        first = next(iter(self.queues.values()))
+        self.queue_policy = first.queue_policy
+        self.queue_depth = first.queue_depth
+        self.reservation_depth = first.reservation_depth
 
     def __repr__(self):
         return (f"FluxionConfig(match_policy={self.match_policy!r}, "
-                f"queue_policy={self.queue_policy!r}, queue_depth={self.queue_depth}, "
-                f"reservation_depth={self.reservation_depth})")
+                f"queues={list(self.queues.values())!r})")
+
+
+def _per_queue(value, names):
+    """``"name:value name:value"`` as {name: value}; a name not configured is fatal."""
+    found = {}
+    for item in _string(value or "").split():
+        name, _, text = item.partition(":")
+        if name not in names:
+            raise ValueError(f"Unknown queue ({name}).")
+        found[name] = text
+    return found
 
 
 def _table(conf, name, keys, unknown):
@@ -195,10 +232,10 @@ def read(conf):
                 "Unknown option ({}).: Invalid argument")
     if "queues" in qm:
         raise ValueError("'queues' key not supported, use RFC33 format instead")
-    for key in ("queue-policy-per-queue", "queue-params-per-queue", "policy-params-per-queue"):
-        for item in _string(qm.get(key, "")).split():
-            queue = item.partition(":")[0]
-            raise ValueError(f"Unknown queue ({queue}).")
+    names = sorted(conf.get("queues") or {}) if isinstance(conf.get("queues"), Mapping) else []
+    policies = _per_queue(qm.get("queue-policy-per-queue"), names)
+    qparams = _per_queue(qm.get("queue-params-per-queue"), names)
+    pparams = _per_queue(qm.get("policy-params-per-queue"), names)
     prune = res.get("prune-filters")
     if prune is not None:
         for pair in _string(prune).split(","):
@@ -209,10 +246,19 @@ def read(conf):
     if traverser not in ("simple", "flexible"):
         raise ValueError(f"Unknown traverser policy ({traverser})! : Invalid argument")
     policy = res.get("match-policy", res.get("policy", "first"))
+    queue_policy = _string(qm.get("queue-policy", "fcfs"))
+    queues = None
+    if names:
+        queues = {
+            name: (policies.get(name, queue_policy), qparams.get(name, qm.get("queue-params")),
+                   pparams.get(name, qm.get("policy-params")))
+            for name in names
+        }
     return FluxionConfig(
         _string(policy),
         _string(res.get("match-format", "rv1_nosched")),
-        _string(qm.get("queue-policy", "fcfs")),
+        queue_policy,
         qm.get("queue-params"),
         qm.get("policy-params"),
+        queues,
     )

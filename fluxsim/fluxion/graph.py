@@ -29,12 +29,13 @@ against running jobs' end times and the loop's other reservations.
 
 import math
 import re
+from bisect import bisect_left, insort
 
 from fluxsim.fluxion.request import FluxionRequest, MatchError
 from fluxsim.fluxion.stdsort import THRESHOLD, introsort
 from fluxsim.fluxion.writer import FluxionR, jgf
 from fluxsim.resource import idset
-from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources, Pool
+from fluxsim.resource.pool import _GPU_BITS, _SHIFT, InfeasibleRequest, InsufficientResources, Pool
 from fluxsim.resource.rv1 import END_OF_TIME
 
 __all__ = ["FluxionPool", "END_OF_TIME", "UNSATISFIABLE", "MATCH_ERROR"]
@@ -79,6 +80,9 @@ class FluxionPool(Pool):
             next_id += 1 + topo.ngpus[pos] + topo.ncores[pos]
         self.uniq = uniq
         self.weight = [_UNTOUCHED] * n
+        # first's visiting order, kept sorted: (weight, uniq_id, pos) ascending,
+        # walked from the end
+        self._by_weight = sorted((_UNTOUCHED, uniq[p], p) for p in range(n))
         if self.policy.node_centric:
             self.factor = [(self.node_id[p] + 2) * 10000 + abs(uniq[p] % 10000 - 1)
                            for p in range(n)]
@@ -87,8 +91,10 @@ class FluxionPool(Pool):
         self.graph_start = int(R.starttime or 0)
         self.graph_end = int(R.expiration) if R.expiration else END_OF_TIME
         self.reservations = {}  # jobid -> (start, end, selected)
+        self._now = self.graph_start  # the time of the match being made
         self._exclusive = {}  # jobid -> positions held whole
         self._satisfiable = {}  # (request numbers, constraint key) -> bool
+        self._writer_named = False  # see writer.jgf
 
     # -- sched-simple's entry point, for hosts and tools --------------------------------
 
@@ -124,18 +130,19 @@ class FluxionPool(Pool):
                 raise request.error
             raise InfeasibleRequest(UNSATISFIABLE)
         at = int(now)
+        self._now = at
         duration = self.duration_of(request)
         allowed = self._topo.match(request.constraint) if request.constraint is not None else None
         self._precheck(request, allowed, reserve)
-        selected = self._select(request, at, duration, allowed, up_only=True)
+        selected = self._select(request, self._available_now(at, duration), allowed, True)
         if selected is not None:
             return "alloc", self._allocate(jobid, request, at, duration, selected)
         if reserve:
-            for start in self._reservation_times(request, at, duration):
-                selected = self._select(request, start, duration, allowed, up_only=True)
-                if selected is not None:
-                    self._reserve(jobid, start, duration, selected)
-                    return "reserve", start
+            found = self._reservation(request, at, duration, allowed)
+            if found is not None:
+                start, selected = found
+                self._reserve(jobid, start, duration, selected)
+                return "reserve", start
         if not self._satisfiable_ever(request, allowed) or (
             not reserve and self._nodes_short(request, allowed, self.graph_end - 1)
         ):
@@ -171,76 +178,104 @@ class FluxionPool(Pool):
         key = (request.key(), self._topo.constraint_key(request.constraint))
         found = self._satisfiable.get(key)
         if found is None:
-            found = self._select(request, None, 0, allowed, up_only=False) is not None
+            topo = self._topo
+            found = self._select(request, (topo.cores, topo.gpus), allowed, False) is not None
             self._satisfiable[key] = found
         return found
 
     # -- availability ----------------------------------------------------------------------
 
-    def _available(self, at, duration):
-        """(free core masks, free GPU masks) over ``[at, at + duration)``; None at: all free."""
-        topo = self._topo
-        if at is None:
-            return topo.cores, topo.gpus
-        if not self.reservations and all(
-            end > at for end in self._end_times.values()
-        ):
+    def _available_now(self, at, duration):
+        """(free core masks, free GPU masks) for ``[at, at + duration)`` from now.
+
+        What running jobs hold stays held until they are freed (a span that
+        ended a moment ago is still held); reservations overlapping the
+        window are not free either.
+        """
+        if not self.reservations:
             return self._free_cores, self._free_gpus
-        cores = list(topo.cores)
-        gpus = list(topo.gpus)
-        end = at + duration
-        for jobid, (_R, selected) in self._jobs.items():
-            if self._end_times[jobid] > at:
-                for pos, c, g in selected:
-                    cores[pos] &= ~c
-                    gpus[pos] &= ~g
-        for start, stop, selected in self.reservations.values():
-            if start < end and stop > at:
+        return self._less_reserved(list(self._free_cores), list(self._free_gpus),
+                                   at, at + duration)
+
+    def _less_reserved(self, cores, gpus, start, end):
+        for begin, stop, selected in self.reservations.values():
+            if begin < end and stop > start:
                 for pos, c, g in selected:
                     cores[pos] &= ~c
                     gpus[pos] &= ~g
         return cores, gpus
 
-    def _reservation_times(self, request, at, duration):
-        """Times after ``at`` when something ends, earliest first (planner's candidates)."""
-        ends = set(self._end_times.values())
-        ends.update(stop for _start, stop, _sel in self.reservations.values())
-        return sorted(t for t in ends if at < t < self.graph_end)
+    def _reservation(self, request, at, duration, allowed):
+        """(start, selected) of the earliest later time the request fits, or None.
+
+        Candidate times are when something ends (a running job's expiration,
+        a reservation's end), earliest first, as Fluxion's planner offers
+        them; a time whose free core total is short is passed over without
+        a walk.
+        """
+        end_times = self._end_times
+        running = sorted(((end_times[jobid], selected)
+                          for jobid, (_R, selected) in self._jobs.items()
+                          if end_times[jobid] > at), key=lambda item: item[0])
+        times = {end for end, _sel in running}
+        times.update(stop for _b, stop, _sel in self.reservations.values())
+        cores, gpus = list(self._free_cores), list(self._free_gpus)
+        need = request.cores * request.nslots * max(1, request.nnodes)
+        positions = [p for p in range(len(cores))
+                     if self._up[p] and (allowed is None or p in allowed)]
+        index = 0
+        for t in sorted(t for t in times if at < t < self.graph_end):
+            while index < len(running) and running[index][0] <= t:
+                for pos, c, g in running[index][1]:
+                    cores[pos] |= c
+                    gpus[pos] |= g
+                index += 1
+            window = self._less_reserved(list(cores), list(gpus), t, t + duration)
+            if sum(window[0][p].bit_count() for p in positions) < need:
+                continue
+            selected = self._select(request, window, allowed, True)
+            if selected is not None:
+                return t, selected
+        return None
 
     # -- the traversal -----------------------------------------------------------------------
 
-    def _order(self):
-        n = len(self._topo.rank)
-        if self.policy.stop_on_1:
-            weight, uniq = self.weight, self.uniq
-            return sorted(range(n), key=lambda p: (weight[p], uniq[p]), reverse=True)
-        return range(n)
-
-    def _select(self, request, at, duration, allowed, up_only):
-        """[(pos, core mask, GPU mask)] Fluxion would pick, or None if it does not fit."""
+    def _select(self, request, available, allowed, up_only):
+        """[(pos, core mask, GPU mask)] Fluxion would pick from ``available``
+        (core masks, GPU masks), or None if the request does not fit."""
         topo = self._topo
         policy = self.policy
         high = policy.high
         whole = request.exclusive or policy.node_exclusive
-        cores_avail, gpus_avail = self._available(at, duration)
         c, g, S = request.cores, request.gpus, request.nslots
         nnodes = request.nnodes
+        cores_avail, gpus_avail = available
+        if (up_only and allowed is None and cores_avail is self._free_cores
+                and not self._fits_somehow(c, g, S, nnodes, whole)):
+            return None
         # what one node must offer to qualify: one slot, or a node's S slots
         need = S if nnodes else 1
         explore = S if policy.stop_on_1 else None
         factor = self.factor
         candidates = []
         found = 0
-        for pos in self._order():
-            if up_only and not self._up[pos]:
-                continue
-            if allowed is not None and pos not in allowed:
-                continue
+        if policy.stop_on_1:
+            order = [entry[2] for entry in reversed(self._by_weight)]
+        else:
+            order = range(len(topo.rank))
+        # pruned as Fluxion prunes: down, outside the constraint, too few
+        # free cores for one slot (or the node's slots), not idle when whole
+        least = need * c
+        up = self._up
+        order = [p for p in order
+                 if cores_avail[p].bit_count() >= least
+                 and (not up_only or up[p])
+                 and (allowed is None or p in allowed)]
+        if whole:
+            order = [p for p in order
+                     if cores_avail[p] == topo.cores[p] and gpus_avail[p] == topo.gpus[p]]
+        for pos in order:
             free_c, free_g = cores_avail[pos], gpus_avail[pos]
-            if whole and (free_c != topo.cores[pos] or free_g != topo.gpus[pos]):
-                continue
-            if free_c.bit_count() < need * c:
-                continue
             cores = _ids(free_c, high)
             gpus = _ids(free_g, high)
             if explore is not None:
@@ -251,11 +286,11 @@ class FluxionPool(Pool):
                 continue
             base = 2 + factor[pos]
             slots = []
+            fixed = 1 + base * (c + g)
             for i in range(k if not nnodes else S):
                 sc = cores[i * c:(i + 1) * c]
                 sg = gpus[i * g:(i + 1) * g]
-                score = 1 + sum(base + v for v in sc) + sum(base + v for v in sg)
-                slots.append((score, pos, sc, sg))
+                slots.append((fixed + sum(sc) + sum(sg), pos, sc, sg))
             if nnodes:
                 candidates.append((2 + self.node_id[pos], pos, slots))
                 found += 1
@@ -275,7 +310,8 @@ class FluxionPool(Pool):
         else:
             def better(a, b):
                 return a[0] < b[0]
-        if len(candidates) > THRESHOLD:
+        if len(candidates) > THRESHOLD and len({cand[0] for cand in candidates}) < len(candidates):
+            # equal scores: they fall where C++'s std::sort leaves them
             introsort(candidates, better)
         else:
             candidates.sort(key=lambda cand: cand[0], reverse=high)
@@ -300,12 +336,37 @@ class FluxionPool(Pool):
             selected.append((pos, cmask, gmask))
         return selected
 
+    def _fits_somehow(self, c, g, S, nnodes, whole):
+        """Whether the up nodes' free counts allow the request at all (a quick
+        necessary test on the pool's buckets, before walking node by node)."""
+        topo = self._topo
+        if whole:
+            idle = 0
+            for key in self._keys:
+                if key >> _SHIFT >= topo.min_ncores:
+                    idle += len(self._buckets[key])
+            return idle >= (nnodes or 1)
+        found = 0
+        for key, bucket in self._buckets.items():
+            free_c, free_g = key >> _SHIFT, key & _GPU_BITS
+            k = min(free_c // c if c else S, free_g // g if g else S)
+            if nnodes:
+                found += len(bucket) if k >= S else 0
+            else:
+                found += k * len(bucket)
+        return found >= (nnodes or S)
+
     # -- effects -------------------------------------------------------------------------------
 
     def _touch(self, selected):
         """``first``'s weights: the touched nodes' free cores now."""
+        weight, uniq, order = self.weight, self.uniq, self._by_weight
         for pos, _c, _g in selected:
-            self.weight[pos] = self._nfree_cores[pos]
+            new = self._nfree_cores[pos]
+            if new != weight[pos]:
+                del order[bisect_left(order, (weight[pos], uniq[pos], pos))]
+                insort(order, (new, uniq[pos], pos))
+                weight[pos] = new
 
     def _allocate(self, jobid, request, at, duration, selected):
         whole = request.exclusive or self.policy.node_exclusive
@@ -314,8 +375,9 @@ class FluxionPool(Pool):
         scheduling = None
         if self.config.match_format != "rv1_nosched":
             positions = {pos for pos, _c, _g in selected} if whole else set()
-            scheduling = jgf(self, selected, positions,
-                             shorthand=self.config.match_format == "rv1_shorthand")
+            shorthand = self.config.match_format == "rv1_shorthand"
+            self._writer_named |= shorthand and bool(positions)
+            scheduling = jgf(self, selected, positions, shorthand, self._writer_named)
         R = FluxionR._make(ranks, at, end, 0, properties, scheduling, True)
         self._record(jobid, R, selected, end)
         if whole:
@@ -328,9 +390,10 @@ class FluxionPool(Pool):
         self.reservations[jobid] = (start, min(start + duration, self.graph_end), selected)
         self._touch(selected)
 
-    def cancel_reservations(self):
-        """Drop every reservation (a backfilling loop starts by doing so)."""
-        self.reservations.clear()
+    def cancel_reservations(self, jobids):
+        """Drop the reservations of ``jobids`` (a backfilling loop starts with its own)."""
+        for jobid in jobids:
+            self.reservations.pop(jobid, None)
 
     def free(self, jobid):
         super().free(jobid)

@@ -34,8 +34,25 @@ from fluxsim.scheduler.queue import PendingQueue
 __all__ = ["FluxionScheduler"]
 
 
+class _Queue:
+    """One qmanager queue: its pending jobs, blocked jobs and reservations."""
+
+    def __init__(self, config):
+        self.config = config
+        self.pending = PendingQueue()
+        self.blocked = {}  # jobid -> job, until a free or a resource change
+        self.reserved = set()  # jobs whose reservation has held since it was made
+        self.reservations = []  # jobs reserved by the last loop
+        self.blocked_head = None  # fcfs: (head id, pool generation) that did not fit
+
+    def unblock(self):
+        for job in self.blocked.values():
+            self.pending.push(job)
+        self.blocked.clear()
+
+
 class FluxionScheduler(Scheduler):
-    """Fluxion: its matcher (:class:`~fluxsim.fluxion.graph.FluxionPool`) and queue policy."""
+    """Fluxion: its matcher (:class:`~fluxsim.fluxion.graph.FluxionPool`) and queue policies."""
 
     name = "fluxion"
     #: The job manager sends every alloc request; qmanager keeps its own depth.
@@ -45,10 +62,9 @@ class FluxionScheduler(Scheduler):
         #: The :class:`~fluxsim.fluxion.config.FluxionConfig` in force.
         self.config = config if config is not None else read(conf or {})
         super().__init__(host, R)
-        self.queue = PendingQueue()
-        self.blocked = {}  # jobid -> job, until a free or a resource change
-        self._reserved = set()  # jobs whose reservation has held since it was made
-        self._blocked_head = None  # fcfs: (head id, pool generation) that did not fit
+        #: qmanager's queues by name, run in name order
+        self.queues = {name: _Queue(qc) for name, qc in self.config.queues.items()}
+        self._default = next(iter(self.queues.values()))
         self.stats.update(matches=0, reservations=0)
 
     def make_pool(self, R):
@@ -63,15 +79,27 @@ class FluxionScheduler(Scheduler):
     def annotations(self, R, sched):
         return {"sched": sched} if sched else None
 
+    def _queue_of(self, job):
+        name = getattr(job.request, "queue", None)
+        return self.queues.get(name, self._default) if name is not None else self._default
+
     # -- requests ------------------------------------------------------------------
 
+    def alloc(self, job):
+        name = getattr(job.request, "queue", None)
+        if name is not None and name not in self.queues:
+            self.host.alloc_deny(job, f"queue ({name}) doesn't exist")
+            return
+        super().alloc(job)
+
     def enqueue(self, job):
-        self.queue.push(job)
+        self._queue_of(job).pending.push(job)
 
     def dequeue(self, job):
-        self.queue.remove(job)
-        self.blocked.pop(job.id, None)
-        self._reserved.discard(job.id)
+        queue = self._queue_of(job)
+        queue.pending.remove(job)
+        queue.blocked.pop(job.id, None)
+        queue.reserved.discard(job.id)
 
     def cancel(self, job):
         """A withdrawn request makes the queue schedulable: its reservation is gone."""
@@ -89,78 +117,74 @@ class FluxionScheduler(Scheduler):
         return True
 
     def _unblock(self):
-        for job in self.blocked.values():
-            self.queue.push(job)
-        self.blocked.clear()
+        for queue in self.queues.values():
+            queue.unblock()
 
     # -- a loop --------------------------------------------------------------------------
 
     def schedule(self):
-        if self.config.reservation_depth:
-            self._backfill_loop()
-        else:
-            self._fcfs_loop()
+        for queue in self.queues.values():
+            if queue.config.reservation_depth:
+                while self._backfill_pass(queue):
+                    # stopped at queue-depth after the queue shrank: the
+                    # queue is schedulable again, from its new head
+                    pass
+            else:
+                self._fcfs_loop(queue)
 
-    def _fcfs_loop(self):
-        pool, queue = self.pool, self.queue
+    def _fcfs_loop(self, queue):
+        pool, pending = self.pool, queue.pending
         now = self.host.timestamp()
         while True:
-            job = queue.head()
-            if job is None or self._blocked_head == (job.id, pool.generation):
+            job = pending.head()
+            if job is None or queue.blocked_head == (job.id, pool.generation):
                 return
             self.stats["matches"] += 1
             try:
                 _kind, R = pool.match(job.id, job.request, now)
             except InsufficientResources:
-                self._blocked_head = (job.id, pool.generation)
+                queue.blocked_head = (job.id, pool.generation)
                 return
             except InfeasibleRequest as exc:
-                queue.pop()
+                pending.pop()
                 self.deny(job, str(exc))
                 continue
             except MatchError:
                 # the loop ends here; the rest wait for the next event
-                queue.pop()
+                pending.pop()
                 self.deny(job, MATCH_ERROR)
                 return
-            queue.pop()
+            pending.pop()
             self.success(job, R, selection_type="immediate")
 
-    def _backfill_loop(self):
-        # A loop that stopped at queue-depth with jobs left, after starting
-        # or denying some, makes the queue schedulable again: the next loop
-        # starts over from the (new) head.
-        while self._backfill_pass():
-            pass
-
-    def _backfill_pass(self):
+    def _backfill_pass(self, queue):
         """One loop; True if it stopped at queue-depth after the queue shrank."""
         pool = self.pool
-        pool.cancel_reservations()
+        pool.cancel_reservations(queue.reservations)
+        queue.reservations = []
         now = self.host.timestamp()
-        depth = self.config.reservation_depth
+        config = queue.config
         reserved = scheduled = 0
-        pending = list(self.queue)
+        pending = list(queue.pending)
         shrank = False
         for index, job in enumerate(pending):
-            if scheduled >= self.config.queue_depth:
+            if scheduled >= config.queue_depth:
                 return shrank and index < len(pending)
-            reserve = reserved < depth
+            reserve = reserved < config.reservation_depth
             self.stats["matches"] += 1
             try:
                 kind, value = pool.match(job.id, job.request, now, reserve=reserve)
             except InsufficientResources:
-                if job.id in self._reserved:
-                    self._reserved.discard(job.id)
+                queue.reserved.discard(job.id)
                 if reserve:
-                    self.queue.remove(job)
-                    self.blocked[job.id] = job
+                    queue.pending.remove(job)
+                    queue.blocked[job.id] = job
                     continue
                 scheduled += 1
                 continue
             except (InfeasibleRequest, MatchError) as exc:
-                self.queue.remove(job)
-                self._reserved.discard(job.id)
+                queue.pending.remove(job)
+                queue.reserved.discard(job.id)
                 self.deny(job, str(exc) if isinstance(exc, InfeasibleRequest) else MATCH_ERROR)
                 scheduled += 1
                 shrank = True
@@ -169,13 +193,14 @@ class FluxionScheduler(Scheduler):
             if kind == "reserve":
                 reserved += 1
                 self.stats["reservations"] += 1
-                self._reserved.add(job.id)
+                queue.reserved.add(job.id)
+                queue.reservations.append(job.id)
                 continue
-            self.queue.remove(job)
+            queue.pending.remove(job)
             shrank = True
-            if job.id in self._reserved:
+            if job.id in queue.reserved:
                 selection = "reserved"
-                self._reserved.discard(job.id)
+                queue.reserved.discard(job.id)
             else:
                 selection = "backfill" if reserved else "immediate"
             self.success(job, value, selection_type=selection)

@@ -47,13 +47,16 @@ class FluxionRequest:
         cores, gpus: per slot.
         duration: ``attributes.system.duration`` (0: none).
         constraint: RFC 31 constraint or None.
+        queue: ``attributes.system.queue`` or None.
     """
 
     __slots__ = ("nnodes", "exclusive", "nslots", "cores", "gpus", "duration", "constraint",
-                 "error")
+                 "error", "queue")
 
     def __init__(self, nnodes, exclusive, nslots, cores, gpus, duration=0.0, constraint=None,
-                 error=None):
+                 error=None, queue=None):
+        #: the qmanager queue (``attributes.system.queue``; None: the default)
+        self.queue = queue
         #: :class:`Unsatisfiable` or :class:`MatchError` that every match of
         #: this request ends in (it waits its turn in the queue, as in Fluxion)
         self.error = error
@@ -149,8 +152,9 @@ def read_request(jobspec):
     duration = system.get("duration", 0.0)
     if isinstance(duration, bool) or not isinstance(duration, (int, float)):
         raise JobspecError("duration must be a number")
+    queue = system.get("queue")
     return FluxionRequest(nnodes, exclusive, nslots, cores, gpus, float(duration),
-                          system.get("constraints"))
+                          system.get("constraints"), queue=queue if isinstance(queue, str) else None)
 
 
 def parse(jobspec):
@@ -163,6 +167,12 @@ def parse(jobspec):
     try:
         return read_request(jobspec)
     except (Unsatisfiable, MatchError) as exc:
-        return FluxionRequest(0, False, 0, 0, 0, error=exc)
+        queue = None
+        try:
+            queue = jobspec["attributes"]["system"]["queue"]
+        except (KeyError, TypeError):
+            pass
+        return FluxionRequest(0, False, 0, 0, 0, error=exc,
+                              queue=queue if isinstance(queue, str) else None)
     except Exception as exc:  # noqa: BLE001 - an unvalidated jobspec is untrusted input
         return exc

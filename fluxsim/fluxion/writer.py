@@ -55,12 +55,14 @@ class FluxionR(Rv1):
         return R
 
 
-def jgf(pool, selected, exclusive_nodes, shorthand=False):
+def jgf(pool, selected, exclusive_nodes, shorthand=False, named=False):
     """The ``scheduling`` key of ``rv1``/``rv1_shorthand``: the allocation as a JSON Graph.
 
     Vertices leaves first (a node's GPUs, then its cores), then the node,
     then the cluster; one containment edge from each parent to each child.
     ``shorthand``: a node allocated whole stands for its children.
+    ``named``: the graph carries ``writer`` (Fluxion's shorthand writer adds
+    it from the first whole node it abbreviates on, to every later R).
     """
     topo = pool._topo
     vertices, edges = [], []
@@ -90,7 +92,6 @@ def jgf(pool, selected, exclusive_nodes, shorthand=False):
         edges.append({"source": "0", "target": str(node_uniq)})
     vertex(0, "cluster", 0, -1, f"/{cluster}", False)
     graph = {"graph": {"nodes": vertices, "edges": edges}}
-    if shorthand and exclusive_nodes:
-        # the shorthand writer names itself where it abbreviated a node
+    if named:
         graph["writer"] = "fluxion:jgf_shorthand"
     return graph

@@ -475,6 +475,7 @@ class _LeanReplay:
             key = (id(resources), spec.get("version"), system.get("duration"))
             cacheable = (
                 "constraints" not in system
+                and "queue" not in system
                 and type(key[1]) is int
                 and type(key[2]) in (int, float)
             )
