@@ -6,10 +6,13 @@
   scheduling pass) and the backfill counters.
 - ``jobs``: synthetic streams of 10k .. 1M jobs on 10,000 nodes under fifo.
 - ``nodes``: 100k synthetic jobs on 100 .. 10,000 nodes under fifo.
+- ``fluxion-nodes``: 20k synthetic jobs on 100 .. 10,000 nodes under
+  Fluxion (``first`` and ``high``, fcfs): the cost of one match as the
+  machine grows.
 - ``cli``: the whole ``fluxsim simulate`` command on the Gaia trace, end to
   end in a subprocess (start-up, SWF reading, replay, metrics, CSV,
-  summary; ``--plot`` in one row): fifo with and without ``--plot``,
-  backfill, conservative.  Each row is the fastest of ``--repeat`` runs
+  summary; ``--plot`` in one row): Fluxion fcfs and easy, fifo with and
+  without ``--plot``, backfill, conservative.  Each row is the fastest of ``--repeat`` runs
   (conservative, which takes minutes, runs once), with the replay's own wall
   time from ``summary.csv`` and the rest of the command beside it.
 
@@ -17,7 +20,7 @@ Numbers, not pass/fail: results are printed as Markdown tables and saved to
 ``benchmarks/out/bench_trace.json``.  The Gaia benchmarks are skipped when
 ``../shared`` is absent.  Usage::
 
-    python benchmarks/bench_trace.py [gaia] [jobs] [nodes] [cli] [--million] [--repeat N]
+    python benchmarks/bench_trace.py [gaia] [jobs] [nodes] [fluxion-nodes] [cli] [--million] [--repeat N]
 """
 
 import argparse
@@ -87,16 +90,24 @@ def synthetic(njobs, nnodes, cores_per_node=32, load=0.85, seed=7):
     return Workload(jobs, source=f"synthetic-{njobs}")
 
 
-def run(workload, nnodes, cores_per_node, policy="fifo", mode="fast"):
-    """Replay and measure; returns a result row."""
-    result = replay(workload, nnodes=nnodes, cores_per_node=cores_per_node, policy=policy,
-                    mode=mode)
+def run(workload, nnodes, cores_per_node, policy="fifo", mode="fast", **fluxion):
+    """Replay and measure; returns a result row.
+
+    ``fluxion``: ``match_policy``/``queue_policy`` for a Fluxion run (then
+    ``policy`` is ignored and the row also gives the cost of one match).
+    """
+    if fluxion:
+        result = replay(workload, nnodes=nnodes, cores_per_node=cores_per_node,
+                        scheduler="fluxion", mode=mode, **fluxion)
+    else:
+        result = replay(workload, nnodes=nnodes, cores_per_node=cores_per_node,
+                        policy=policy, mode=mode)
     stats = result.stats
     passes = stats.get("passes")
     row = {
         "jobs": len(workload),
         "nodes": nnodes,
-        "policy": policy,
+        "policy": result.policy,
         "mode": mode,
         "wall": round(result.wall, 3),
         "rate": round(result.rate),
@@ -104,7 +115,9 @@ def run(workload, nnodes, cores_per_node, policy="fifo", mode="fast"):
     if passes:
         row["passes"] = passes
         row["us_per_pass"] = round(1e6 * result.wall / passes, 1)
-    for key in ("shadows", "backfilled", "reservations", "plans"):
+    if stats.get("matches"):
+        row["us_per_match"] = round(1e6 * result.wall / stats["matches"], 1)
+    for key in ("shadows", "backfilled", "reservations", "plans", "matches"):
         if key in stats:
             row[key] = stats[key]
     return row
@@ -126,9 +139,12 @@ def bench_gaia():
     for policy in ("fifo", "backfill", "conservative"):
         rows.append(run(w, 151, 14, policy))
     rows.append(run(w, 151, 14, "fifo", mode="instance"))
+    for queue_policy in ("fcfs", "easy"):
+        rows.append(run(w, 151, 14, match_policy="first", queue_policy=queue_policy))
+    rows.append(run(w, 151, 14, match_policy="lonode", queue_policy="fcfs"))
     print(f"\nGaia: {len(w)} jobs, load + map {load:.2f} s\n")
     print(table(rows, ["policy", "mode", "jobs", "wall", "rate", "passes", "us_per_pass",
-                       "shadows", "backfilled", "reservations"]))
+                       "matches", "us_per_match", "shadows", "backfilled", "reservations"]))
     return {"load": load, "rows": rows}
 
 
@@ -158,8 +174,24 @@ def bench_nodes():
     return rows
 
 
+def bench_fluxion_nodes():
+    """What one Fluxion match costs as the machine grows (first and high, fcfs)."""
+    rows = []
+    for nodes in (100, 1000, 10_000):
+        w = synthetic(20_000, nodes)
+        for match_policy in ("first", "high"):
+            if match_policy == "high" and nodes > 1000:
+                continue  # every node scored on every match: minutes at this size
+            rows.append(run(w, nodes, 32, match_policy=match_policy, queue_policy="fcfs"))
+    print("\n20,000 jobs (load 0.85), Fluxion fcfs, by machine size:\n")
+    print(table(rows, ["jobs", "nodes", "policy", "wall", "rate", "matches", "us_per_match"]))
+    return rows
+
+
 #: (label, simulate options, runs at most): the ``cli`` benchmark's commands.
 CLI_CASES = (
+    ("fluxion fcfs", ["--scheduler", "fluxion", "--queue-policy", "fcfs"], None),
+    ("fluxion easy", ["--scheduler", "fluxion", "--queue-policy", "easy"], None),
     ("fifo", ["--policy", "fifo"], None),
     ("fifo --plot", ["--policy", "fifo", "--plot"], None),
     ("backfill", ["--policy", "backfill"], None),
@@ -209,7 +241,7 @@ def bench_cli(repeat):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("what", nargs="*", default=["gaia", "jobs", "nodes", "cli"])
+    p.add_argument("what", nargs="*", default=["gaia", "jobs", "nodes", "fluxion-nodes", "cli"])
     p.add_argument("--million", action="store_true", help="include the 1,000,000-job run")
     p.add_argument("--repeat", type=int, default=3, help="cli: runs per command (fastest kept)")
     args = p.parse_args(argv)
@@ -224,6 +256,8 @@ def main(argv=None):
         out["jobs"] = bench_jobs(args.million)
     if "nodes" in args.what:
         out["nodes"] = bench_nodes()
+    if "fluxion-nodes" in args.what:
+        out["fluxion_nodes"] = bench_fluxion_nodes()
     if "cli" in args.what and gaia:
         out["cli"] = bench_cli(args.repeat)
     OUT.mkdir(parents=True, exist_ok=True)

@@ -168,6 +168,8 @@ def test_config_defaults_and_errors():
                                             "queue-params": "queue-depth=8"}}).reservation_depth == 8
     with pytest.raises(ValueError, match="invalid policy option: bogus"):
         match_policy("bogus")
+    with pytest.raises(ValueError, match="'locality' is not modeled by fluxsim; modeled policies: first"):
+        match_policy("locality")
     with pytest.raises(ValueError, match="accepts only low or high"):
         match_policy("policy=mid")
     with pytest.raises(ValueError, match="requires true or false, got maybe"):

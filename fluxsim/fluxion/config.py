@@ -77,8 +77,16 @@ def _unknown_policy(value, why):
     return ValueError(f"{_PARSE}{why}; Unknown match policy ({value})! : Invalid argument")
 
 
+#: Fluxion's special matchers, which fluxsim does not model.
+UNMODELED_POLICIES = ("locality", "variation")
+
+
 def match_policy(value):
     """The :class:`MatchPolicy` of a named policy or a custom option string."""
+    if value in UNMODELED_POLICIES:
+        raise ValueError(
+            f"match policy {value!r} is not modeled by fluxsim; modeled policies: "
+            + ", ".join(MATCH_POLICIES) + ", or a custom \"policy=...\" string")
     text = MATCH_POLICIES.get(value, value)
     options = {"policy": "high", "node_centric": "false", "node_exclusive": "false",
                "stop_on_1_matches": "false"}
