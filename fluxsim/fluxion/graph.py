@@ -259,23 +259,23 @@ class FluxionPool(Pool):
         factor = self.factor
         candidates = []
         found = 0
-        if policy.stop_on_1:
-            order = [entry[2] for entry in reversed(self._by_weight)]
-        else:
-            order = range(len(topo.rank))
         # pruned as Fluxion prunes: down, outside the constraint, too few
         # free cores for one slot (or the node's slots), not idle when whole
         least = need * c
         up = self._up
-        order = [p for p in order
-                 if cores_avail[p].bit_count() >= least
-                 and (not up_only or up[p])
-                 and (allowed is None or p in allowed)]
-        if whole:
-            order = [p for p in order
-                     if cores_avail[p] == topo.cores[p] and gpus_avail[p] == topo.gpus[p]]
+        if policy.stop_on_1:
+            # visited lazily: the walk usually stops after a node or two
+            order = (entry[2] for entry in reversed(self._by_weight))
+        else:
+            order = [p for p in range(len(topo.rank)) if cores_avail[p].bit_count() >= least]
         for pos in order:
             free_c, free_g = cores_avail[pos], gpus_avail[pos]
+            if free_c.bit_count() < least or (up_only and not up[pos]):
+                continue
+            if allowed is not None and pos not in allowed:
+                continue
+            if whole and (free_c != topo.cores[pos] or free_g != topo.gpus[pos]):
+                continue
             cores = _ids(free_c, high)
             gpus = _ids(free_g, high)
             if explore is not None:

@@ -28,7 +28,7 @@ from fluxsim.fluxion.config import read
 from fluxsim.fluxion.graph import MATCH_ERROR, FluxionPool
 from fluxsim.fluxion.request import MatchError
 from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources
-from fluxsim.scheduler.base import Scheduler
+from fluxsim.scheduler.base import PassEnds, Scheduler
 from fluxsim.scheduler.queue import PendingQueue
 
 __all__ = ["FluxionScheduler"]
@@ -133,29 +133,18 @@ class FluxionScheduler(Scheduler):
                 self._fcfs_loop(queue)
 
     def _fcfs_loop(self, queue):
-        pool, pending = self.pool, queue.pending
+        pool = self.pool
         now = self.host.timestamp()
-        while True:
-            job = pending.head()
-            if job is None or queue.blocked_head == (job.id, pool.generation):
-                return
+
+        def place(job):
             self.stats["matches"] += 1
             try:
-                _kind, R = pool.match(job.id, job.request, now)
-            except InsufficientResources:
-                queue.blocked_head = (job.id, pool.generation)
-                return
-            except InfeasibleRequest as exc:
-                pending.pop()
-                self.deny(job, str(exc))
-                continue
+                return pool.match(job.id, job.request, now)[1], {"selection_type": "immediate"}
             except MatchError:
                 # the loop ends here; the rest wait for the next event
-                pending.pop()
-                self.deny(job, MATCH_ERROR)
-                return
-            pending.pop()
-            self.success(job, R, selection_type="immediate")
+                raise PassEnds(MATCH_ERROR) from None
+
+        queue.blocked_head = self.allocate_in_order(queue.pending, queue.blocked_head, place)
 
     def _backfill_pass(self, queue):
         """One loop; True if it stopped at queue-depth after the queue shrank."""

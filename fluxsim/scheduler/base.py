@@ -21,10 +21,14 @@ job is anything with ``id``, ``priority`` and ``request`` (a
 parsing its jobspec raised).
 """
 
-from fluxsim.resource.pool import Pool
+from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources, Pool
 from fluxsim.resource.request import parse_request
 
-__all__ = ["Scheduler", "deny_note"]
+__all__ = ["Scheduler", "PassEnds", "deny_note"]
+
+
+class PassEnds(Exception):
+    """A request denied with this note, and the pass ends with it (see ``allocate_in_order``)."""
 
 
 def deny_note(error):
@@ -133,6 +137,38 @@ class Scheduler:
             job = self._unparsed.pop(0)
             self.host.alloc_deny(job, self.unparsed_note(job.request))
         self.schedule()
+
+    # -- the head-of-line loop -------------------------------------------------------
+
+    def allocate_in_order(self, pending, blocked, place):
+        """Allocate from the head of ``pending`` until the head does not fit.
+
+        The head blocks everyone behind it (FIFO, Fluxion's fcfs).
+        ``place(job)`` returns ``(R, sched annotations)`` or raises
+        ``InsufficientResources`` (the pass ends), ``InfeasibleRequest``
+        (the job is denied with its note, the pass goes on) or
+        :class:`PassEnds` (denied with its note, the pass ends).
+        ``blocked`` is the ``(job id, pool generation)`` at which the head
+        last did not fit; the new one is returned, so that an unchanged pool
+        is not asked again.
+        """
+        pool = self.pool
+        while True:
+            job = pending.head()
+            if job is None or blocked == (job.id, pool.generation):
+                return blocked
+            try:
+                R, sched = place(job)
+            except InsufficientResources:
+                return (job.id, pool.generation)
+            except (InfeasibleRequest, PassEnds) as exc:
+                pending.pop()
+                self.deny(job, str(exc))
+                if isinstance(exc, PassEnds):
+                    return blocked
+                continue
+            pending.pop()
+            self.success(job, R, **sched)
 
     # -- responses -------------------------------------------------------------------
 

@@ -5,7 +5,6 @@ it is tried (no backfill).  An infeasible request is denied with the pool's
 ``unsatisfiable request: ...`` note and the pass goes on.
 """
 
-from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources
 from fluxsim.scheduler.base import Scheduler
 from fluxsim.scheduler.queue import PendingQueue
 
@@ -35,22 +34,6 @@ class FIFOScheduler(Scheduler):
     def schedule(self):
         """Allocate from the head until it blocks."""
         pool = self.pool
-        queue = self.queue
         now = self.host.timestamp()
-        while True:
-            job = queue.head()
-            if job is None:
-                return
-            if self._blocked == (job.id, pool.generation):
-                return  # nothing changed since this head last failed
-            try:
-                R = pool.alloc(job.id, job.request, now)
-            except InsufficientResources:
-                self._blocked = (job.id, pool.generation)
-                return
-            except InfeasibleRequest as exc:
-                queue.pop()
-                self.deny(job, str(exc))
-                continue
-            queue.pop()
-            self.success(job, R)
+        self._blocked = self.allocate_in_order(
+            self.queue, self._blocked, lambda job: (pool.alloc(job.id, job.request, now), {}))
