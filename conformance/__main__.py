@@ -6,5 +6,8 @@ from conformance import record
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] != "record":
-        sys.exit("usage: python -m conformance record [--flux FLUX] [-k MATCH]")
+        sys.exit(
+            "usage: python -m conformance record [--flux FLUX] "
+            "[--flux-scheduler fluxion|sched-simple] [-k MATCH]"
+        )
     record.main(sys.argv[2:])

@@ -1,13 +1,15 @@
 """The two lanes: fluxsim in this process, or a real ``flux start``.
 
 Both give an *instance* object with ``job`` (the ``flux.job``-like module),
-``handle``, ``settle(ready)``, ``advance(seconds)``, ``reset(jobids,
-drained)`` and ``close()``.  The real lane keeps one ``flux start`` per
-resource shape for the life of a pytest(-xdist) worker, each with its own
-private config directory and its own broker sockets, so workers share
-nothing.
+``handle``, ``scheduler`` (``sched-simple`` or ``fluxion``), ``config``,
+``settle(ready)``, ``advance(seconds)``, ``reset(jobids, drained)`` and
+``close()``.  The real lane keeps one ``flux start`` per resource shape,
+scheduler and configuration (:func:`instance_key`) for the life of a
+pytest(-xdist) worker, each with its own private config directory and its
+own broker sockets, so workers share nothing.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -23,10 +25,15 @@ __all__ = [
     "RealFlux",
     "ConnectedFlux",
     "RealInstance",
+    "Pool",
+    "restore",
     "find_flux",
+    "instance_key",
     "poll_until",
     "resource_toml",
+    "scheduler_of",
     "shape_key",
+    "toml_text",
 ]
 
 
@@ -47,41 +54,91 @@ def _ids(n):
     return f"0-{n - 1}" if n > 1 else "0"
 
 
-def resource_toml(shape):
-    """``[[resource.config]]`` for ``shape``, as ``flux start -c DIR`` reads it."""
-    nnodes, cores, gpus = shape_key(shape)
-    lines = [
-        "[resource]",
-        "noverify = true",
-        "[[resource.config]]",
-        f'hosts = "{_hosts(nnodes)}"',
-        f'cores = "{_ids(cores)}"',
-    ]
-    if gpus:
-        lines.append(f'gpus = "{_ids(gpus)}"')
-    return "\n".join(lines) + "\n"
+def instance_key(shape, scheduler=None, config=None):
+    """What tells instances apart: shape (with node properties), scheduler, configuration."""
+    props = tuple(sorted((shape.get("properties") or {}).items()))
+    return shape_key(shape) + props, scheduler, json.dumps(config or {}, sort_keys=True)
 
 
 def resource_config(shape):
-    """:func:`resource_toml` parsed, as ``flux start -c`` reads it."""
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib
-    return tomllib.loads(resource_toml(shape))
+    """The ``[resource]`` table for ``shape`` (fake resources, node properties)."""
+    nnodes, cores, gpus = shape_key(shape)
+    entry = {"hosts": _hosts(nnodes), "cores": _ids(cores)}
+    if gpus:
+        entry["gpus"] = _ids(gpus)
+    entries = [entry]
+    for prop, ranks in sorted((shape.get("properties") or {}).items()):
+        entries.append({"hosts": f"node[{ranks}]", "properties": [prop]})
+    return {"resource": {"noverify": True, "config": entries}}
+
+
+def resource_toml(shape):
+    """``[[resource.config]]`` for ``shape``, as ``flux start -c DIR`` reads it."""
+    return toml_text(resource_config(shape))
+
+
+def toml_text(config):
+    """A Flux configuration dict as TOML (tables, arrays of tables, scalars, arrays)."""
+    lines = []
+    _toml_table(lines, [], config)
+    return "\n".join(lines) + "\n"
+
+
+def _toml_table(lines, path, table):
+    for key, value in table.items():
+        if not isinstance(value, dict) and not _is_table_array(value):
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for key, value in table.items():
+        name = path + [key]
+        if isinstance(value, dict):
+            plain = [v for v in value.values() if not (isinstance(v, dict) or _is_table_array(v))]
+            if plain or not value:
+                lines.append(f"[{'.'.join(map(_toml_key, name))}]")
+            _toml_table(lines, name, value)
+        elif _is_table_array(value):
+            for item in value:
+                lines.append(f"[[{'.'.join(map(_toml_key, name))}]]")
+                _toml_table(lines, name, item)
+
+
+def _is_table_array(value):
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _toml_key(key):
+    bare = key.replace("-", "").replace("_", "").isalnum()
+    return key if bare else json.dumps(key)
+
+
+def _toml_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise ValueError(f"no TOML for {value!r}")
+
+
+def instance_config(shape, config=None):
+    """A case's whole instance configuration: the shape's ``[resource]`` plus its ``config``."""
+    return {**(config or {}), **resource_config(shape)}
 
 
 class SimInstance:
     """A fluxsim instance for one case (virtual clock unless it runs commands)."""
 
-    def __init__(self, shape, clock="virtual"):
+    def __init__(self, shape, clock="virtual", scheduler="sched-simple", config=None):
         import fluxsim
         import fluxsim.job
 
-        self.instance = fluxsim.start(config=resource_config(shape), clock=clock)
+        self.instance = fluxsim.start(config=instance_config(shape, config), clock=clock,
+                                      scheduler=scheduler)
         self.job = fluxsim.job
         self.handle = fluxsim.Flux(self.instance.uri)
         self.clock = clock
+        self.scheduler = scheduler
+        self.config = config or {}
 
     def settle(self, ready):
         if self.clock == "virtual":
@@ -103,37 +160,57 @@ class SimInstance:
         self.instance.shutdown()
 
 
-#: The golden outcomes are sched-simple's: a ``flux start`` loads Fluxion
-#: instead whenever flux-sched is installed, unless told otherwise.
-SCHEDULER = "sched-simple"
-SCHED_TOML = f'[modules.alternatives]\nsched = "{SCHEDULER}"\n'
+#: The module that provides an instance's ``sched`` service -> the scheduler's name.
+SCHEDULER_MODULES = {"sched-simple": "sched-simple", "sched-fluxion-qmanager": "fluxion"}
+#: A ``flux start`` loads Fluxion whenever flux-sched is installed; this makes it load sched-simple.
+SCHED_SIMPLE_TOML = '[modules.alternatives]\nsched = "sched-simple"\n'
+#: Configuration tables that change what a scheduler decides.
+SCHEDULER_TABLES = ("sched-fluxion-resource", "sched-fluxion-qmanager", "queues", "policy")
 
 
 def scheduler_of(handle):
-    """The name of the scheduler module an instance loaded (None if none)."""
+    """The scheduler an instance loaded: ``sched-simple``, ``fluxion``, another module, or None."""
     mods = handle.rpc("module.list").get()["mods"]
     for mod in mods:
         if "sched" in mod.get("services", []):
-            return mod["name"]
+            return SCHEDULER_MODULES.get(mod["name"], mod["name"])
     return None
 
 
-class RealFlux:
-    """One ``flux start --test-size=N`` with fake resources, for one shape."""
+def _start_queues(handle):
+    # named queues start stopped; the cases expect them to schedule
+    payload = {"start": True, "all": True, "nocheckpoint": False}
+    handle.rpc("job-manager.queue-start", payload, nodeid=0).get()
 
-    def __init__(self, shape, flux=None):
+
+class RealFlux:
+    """One ``flux start --test-size=N`` with fake resources, for one shape.
+
+    ``scheduler`` (``sched-simple`` or ``fluxion``) is the scheduler to load,
+    None for whatever ``flux start`` loads; ``config`` more configuration
+    (written as TOML next to the shape's ``resource.toml``).  ``scheduler``
+    is the one it loaded.
+    """
+
+    def __init__(self, shape, flux=None, scheduler=None, config=None):
+        self.clean = True  # as a fresh flux start leaves it (see restore)
         self.flux = flux or find_flux()
         if self.flux is None:
             raise RuntimeError("no flux command on PATH")
         nnodes, _cores, _gpus = shape_key(shape)
+        self.config = config or {}
         self.dir = tempfile.mkdtemp(prefix="conformance-flux-")
         os.chmod(self.dir, 0o700)
         confdir = os.path.join(self.dir, "conf")
         os.mkdir(confdir)
         with open(os.path.join(confdir, "resource.toml"), "w") as f:
             f.write(resource_toml(shape))
-        with open(os.path.join(confdir, "sched.toml"), "w") as f:
-            f.write(SCHED_TOML)
+        if scheduler == "sched-simple":
+            with open(os.path.join(confdir, "sched.toml"), "w") as f:
+                f.write(SCHED_SIMPLE_TOML)
+        if self.config:
+            with open(os.path.join(confdir, "case.toml"), "w") as f:
+                f.write(toml_text(self.config))
         urifile = os.path.join(self.dir, "uri")
         self.proc = subprocess.Popen(
             [
@@ -163,6 +240,15 @@ class RealFlux:
         backend = load("flux", flux_path=self.flux)
         self.job = backend.job
         self.handle = backend.Flux(self.uri)
+        self.scheduler = scheduler_of(self.handle)
+        if scheduler is not None and self.scheduler != scheduler:
+            self.close()
+            raise RuntimeError(
+                f"asked flux start for {scheduler}, but the instance loaded {self.scheduler!r} "
+                f"as its scheduler ({self.flux})"
+            )
+        if "queues" in self.config:
+            _start_queues(self.handle)
 
     def close(self):
         """End the instance: its initial program exits when stdin closes."""
@@ -182,24 +268,40 @@ def same_shape(R, shape):
 
     want = Rv1.from_config(resource_config(shape))
     have = Rv1.from_dict(R)
-    return list(have.ranks.values()) == list(want.ranks.values())
+    same_ranks = list(have.ranks.values()) == list(want.ranks.values())
+    return same_ranks and have.properties == want.properties
+
+
+def same_scheduler_config(have, want):
+    """True if configuration ``have`` sets the scheduler as ``want`` does."""
+    return all((have or {}).get(t, {}) == (want or {}).get(t, {}) for t in SCHEDULER_TABLES)
 
 
 class ConnectedFlux:
-    """The instance in FLUX_URI, used for a shape when its resources match it."""
+    """The instance in FLUX_URI, used for a shape when its resources match it.
+
+    One that runs Fluxion is made fresh before its first case: its active
+    jobs are canceled and Fluxion reloaded (:func:`restore`).
+    """
 
     def __init__(self, uri):
         backend = load("flux")
+        self.flux = find_flux()
         self.uri = uri
         self.job = backend.job
         self.handle = backend.Flux(uri)
+        self.scheduler = scheduler_of(self.handle)
+        self.config = self.handle.rpc("config.get").get()
+        # Fluxion's history is unknown: the first case makes it fresh (see restore)
+        self.clean = self.scheduler != "fluxion"
 
     @classmethod
-    def for_shape(cls, shape):
+    def for_shape(cls, shape, scheduler=None, config=None):
         """The FLUX_URI instance if it is real Flux with exactly ``shape``, else None.
 
-        Only without parallel xdist workers: placements are only comparable
-        on an instance no one else submits to.
+        It must also run ``scheduler`` (any, if None) configured as
+        ``config`` says.  Only without parallel xdist workers: placements are
+        only comparable on an instance no one else submits to.
         """
         uri = os.environ.get("FLUX_URI")
         if not uri or uri.startswith("sim://"):
@@ -208,7 +310,11 @@ class ConnectedFlux:
             return None
         flux = cls(uri)
         R = flux.handle.rpc("resource.status", nodeid=0).get()["R"]
-        if not same_shape(R, shape) or scheduler_of(flux.handle) != SCHEDULER:
+        if not same_shape(R, shape) or flux.scheduler not in SCHEDULER_MODULES.values():
+            return None
+        if scheduler is not None and flux.scheduler != scheduler:
+            return None
+        if not same_scheduler_config(flux.config, config):
             return None
         return flux
 
@@ -217,12 +323,17 @@ class ConnectedFlux:
 
 
 class RealInstance:
-    """A case's view of a shared :class:`RealFlux`."""
+    """A case's view of a shared :class:`RealFlux` (or :class:`ConnectedFlux`)."""
 
     def __init__(self, flux):
+        if not flux.clean:
+            restore(flux)
+        flux.clean = False
         self.flux = flux
         self.job = flux.job
         self.handle = flux.handle
+        self.scheduler = flux.scheduler
+        self.config = flux.config
 
     def settle(self, ready):
         poll_until(ready, quiet=0.15)
@@ -241,9 +352,99 @@ class RealInstance:
             self.handle.rpc("resource.undrain", {"targets": ranks}, nodeid=0).get()
         for jobid in jobids:
             self.job.result(self.handle, jobid)
+        if self.scheduler == "fluxion":
+            reload_fluxion(self.flux.flux, self.flux.uri, self.handle)
+        self.flux.clean = True
 
     def close(self):
         pass
+
+
+def restore(flux):
+    """Leave a real instance as a fresh ``flux start`` does: no active jobs, a fresh Fluxion.
+
+    For instances that tests other than the cases used (they set ``clean``
+    False); cases clean up after themselves (:meth:`RealInstance.reset`).
+    """
+    active = flux.job.job_list(flux.handle, max_entries=0, attrs=[], states=ACTIVE_STATES)
+    jobids = [job["id"] for job in active.get_jobs()]
+    for jobid in jobids:
+        try:
+            flux.job.cancel(flux.handle, jobid)
+        except OSError:
+            pass  # inactive meanwhile
+    for jobid in jobids:
+        flux.job.result(flux.handle, jobid)
+    if flux.scheduler == "fluxion":
+        reload_fluxion(flux.flux, flux.uri, flux.handle)
+    flux.clean = True
+
+
+#: flux-core's FLUX_JOB_STATE_ACTIVE (every state but INACTIVE).
+ACTIVE_STATES = 62
+
+
+#: Fluxion's modules, dependents first.
+FLUXION_MODULES = ("sched-fluxion-qmanager", "sched-fluxion-feasibility", "sched-fluxion-resource")
+
+
+def reload_fluxion(flux, uri, handle):
+    """Give an idle instance's Fluxion a fresh resource graph, as a new ``flux start`` has.
+
+    Fluxion's choice depends on the jobs it matched before, not only on
+    what is allocated now (on an idle instance the same request lands on
+    other nodes after other jobs), so every case starts from a fresh one.
+    ``flux modprobe`` removes and loads the modules with the arguments
+    rc1 gave them.
+    """
+    env = {**os.environ, "FLUX_URI": uri}
+    for args in (["remove", *FLUXION_MODULES], ["load", *FLUXION_MODULES[:2]]):
+        subprocess.run([flux, "modprobe", *args], env=env, check=True, capture_output=True)
+    if not poll_until(lambda: _fluxion_up(handle), quiet=0.0):
+        raise RuntimeError("Fluxion did not come back up after a reload")
+
+
+def _fluxion_up(handle):
+    try:
+        status = handle.rpc("sched.resource-status", nodeid=0).get()
+    except OSError:
+        return False
+    return not status.get("down")
+
+
+class Pool:
+    """Real instances by :func:`instance_key`, started on first use.
+
+    At most ``size`` are kept (the least recently used is closed first):
+    every configuration a case file carries is an instance of its own.
+    With ``connect``, the instance in FLUX_URI serves where it fits
+    (:meth:`ConnectedFlux.for_shape`).
+    """
+
+    def __init__(self, size=4, connect=False, flux=None):
+        self.size = size
+        self.connect = connect
+        self.flux = flux
+        self.instances = {}
+
+    def get(self, shape, scheduler=None, config=None):
+        """The instance for ``shape``, ``scheduler`` (None: flux start's own) and ``config``."""
+        key = instance_key(shape, scheduler, config)
+        if key in self.instances:
+            self.instances[key] = self.instances.pop(key)  # now the most recently used
+            return self.instances[key]
+        while len(self.instances) >= self.size:
+            self.instances.pop(next(iter(self.instances))).close()
+        found = self.connect and ConnectedFlux.for_shape(shape, scheduler, config)
+        self.instances[key] = found or RealFlux(
+            shape, flux=self.flux, scheduler=scheduler, config=config
+        )
+        return self.instances[key]
+
+    def close(self):
+        """Close every instance (a connected one stays up: it is not ours)."""
+        while self.instances:
+            self.instances.popitem()[1].close()
 
 
 def poll_until(ready, quiet=0.2, limit=20.0, interval=0.02):

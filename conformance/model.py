@@ -11,9 +11,18 @@ case is a sequence of steps, each an operation on a Flux instance::
           - submit: {job: b, num_tasks: 1, cores_per_task: 2}
           - cancel: {job: a}
 
+A file may also say which schedulers it applies to (``schedulers:
+[fluxion]``; default: both of :data:`SCHEDULERS`) and carry a Flux
+configuration for its instance (``config:``, a dict written as TOML into the
+instance's config directory, e.g. ``{sched-fluxion-resource: {match-policy:
+lonodex}, queues: {batch: {requires: [big]}}}``).  A shape may give nodes
+properties (``properties: {big: "2-3"}``: property -> ranks, written as
+``[[resource.config]] properties``).
+
 Operations: ``submit`` (resource request keys of ``JobspecV1.from_command``:
 num_tasks, cores_per_task, gpus_per_task, num_nodes, exclusive; plus
-duration, urgency, run_duration / wait_status / mock_exception for mock
+duration, urgency, ``queue``, ``requires`` (node properties, as
+``--requires``), run_duration / wait_status / mock_exception for mock
 execution, ``env: true`` to run a real command that reports each task's
 environment, ``bind: on|per-task|off`` to run it with that cpu-affinity and
 report each task's allowed CPUs too, or ``jobspec`` for a raw RFC 14
@@ -22,9 +31,9 @@ jobspec), ``cancel``, ``drain``,
 
 After every step the suite observes every job (:func:`observe_job`); the
 observations of a whole case are its *outcome*.  Expected outcomes are golden
-files (``golden/NAME.json``) recorded from real Flux by
-``python -m conformance record``; a case may instead carry ``expect`` with a
-``not_recorded`` reason.
+files, one per scheduler (``golden/SCHEDULER/NAME.json``), recorded from real
+Flux by ``python -m conformance record``; a case may instead carry
+``expect`` with a ``not_recorded`` reason.
 """
 
 import json
@@ -35,16 +44,23 @@ import yaml
 __all__ = [
     "CASES_DIR",
     "GOLDEN_DIR",
+    "SCHEDULERS",
     "Case",
     "load_cases",
     "load_golden",
     "golden_path",
     "observe_job",
     "diff_outcomes",
+    "flux_version_of",
+    "fluxion_policies",
+    "scheduler_label",
 ]
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+
+#: The schedulers a case can run on, as :func:`conformance.backends.scheduler_of` names them.
+SCHEDULERS = ("sched-simple", "fluxion")
 
 OPERATIONS = ("submit", "cancel", "drain", "undrain", "urgency", "wait")
 SUBMIT_KEYS = {
@@ -56,6 +72,8 @@ SUBMIT_KEYS = {
     "exclusive",
     "duration",
     "urgency",
+    "queue",
+    "requires",
     "run_duration",
     "wait_status",
     "mock_exception",
@@ -68,17 +86,28 @@ DEFAULT_RUN_DURATION = "1h"
 
 
 class Case:
-    """One conformance case: a name, a resource shape and its steps."""
+    """One conformance case: a name, a resource shape and its steps.
 
-    __slots__ = ("file", "name", "shape", "steps", "expect", "not_recorded", "clock")
+    ``config`` is its instance's Flux configuration (beyond the shape's
+    ``[resource]``), ``schedulers`` the schedulers it applies to.
+    """
 
-    def __init__(self, file, name, shape, steps, expect=None, not_recorded=None):
+    __slots__ = (
+        "file", "name", "shape", "steps", "expect", "not_recorded", "clock", "config", "schedulers",
+    )
+
+    def __init__(
+        self, file, name, shape, steps, expect=None, not_recorded=None, config=None,
+        schedulers=SCHEDULERS,
+    ):
         self.file = file
         self.name = name
         self.shape = shape
         self.steps = steps
         self.expect = expect
         self.not_recorded = not_recorded
+        self.config = config or {}
+        self.schedulers = tuple(schedulers)
         self.clock = "real" if any(
             "submit" in s and _runs_tasks(s["submit"]) for s in steps
         ) else "virtual"
@@ -133,6 +162,13 @@ def load_cases(directory=CASES_DIR):
     for path in sorted(Path(directory).glob("*.yaml")):
         data = yaml.safe_load(path.read_text())
         shape = data.get("shape", {})
+        config = data.get("config") or {}
+        schedulers = data.get("schedulers", SCHEDULERS)
+        unknown = set(schedulers) - set(SCHEDULERS)
+        if unknown or not isinstance(config, dict):
+            raise ValueError(
+                f"{path.name}: schedulers must be among {list(SCHEDULERS)} and config a mapping"
+            )
         seen = set()
         for entry in data["cases"]:
             name = entry["name"]
@@ -149,19 +185,21 @@ def load_cases(directory=CASES_DIR):
                     entry["steps"],
                     entry.get("expect"),
                     entry.get("not_recorded"),
+                    config,
+                    schedulers,
                 )
             )
     return cases
 
 
-def golden_path(file):
-    """Where the golden outcomes of case file ``file`` live."""
-    return GOLDEN_DIR / f"{file}.json"
+def golden_path(file, scheduler):
+    """Where ``scheduler``'s golden outcomes of case file ``file`` live."""
+    return GOLDEN_DIR / scheduler / f"{file}.json"
 
 
-def load_golden(file):
-    """The golden document of a case file, or None if never recorded."""
-    path = golden_path(file)
+def load_golden(file, scheduler):
+    """``scheduler``'s golden document of a case file, or None if never recorded."""
+    path = golden_path(file, scheduler)
     if not path.exists():
         return None
     return json.loads(path.read_text())
@@ -173,6 +211,10 @@ def observe_job(events, R, tasks=None):
     ``events`` is the job's main eventlog (EventLogEvent list), ``R`` its
     decoded R (or None), ``tasks`` the per-task environment records of an
     ``env`` job.  Timestamps are left out: they never match across runs.
+    What only some schedulers write is kept only where it is present:
+    ``expiration`` instead of ``duration`` for Fluxion's end of time (a job
+    without a duration), ``properties``, ``R_attributes`` (Fluxion names the
+    job's queue there) and ``scheduling`` (see :func:`scheduling_summary`).
     """
     names = [e.name for e in events]
     obs = {"events": names}
@@ -189,7 +231,18 @@ def observe_job(events, R, tasks=None):
         obs["nodelist"] = execution.get("nodelist")
         expiration = execution.get("expiration", 0.0) or 0.0
         start = execution.get("starttime", 0.0) or 0.0
-        obs["duration"] = round(expiration - start, 3) if expiration else 0.0
+        if expiration >= FAR_EXPIRATION:
+            # not start + duration: Fluxion's end of time for a job without one
+            obs["expiration"] = expiration
+        else:
+            obs["duration"] = round(expiration - start, 3) if expiration else 0.0
+        # keys only some schedulers or configurations write
+        if "properties" in execution:
+            obs["properties"] = execution["properties"]
+        if "attributes" in R:
+            obs["R_attributes"] = R["attributes"]
+        if "scheduling" in R:
+            obs["scheduling"] = scheduling_summary(R["scheduling"])
     for e in events:
         if e.name == "exception" and "exception" not in obs:
             obs["exception"] = {
@@ -202,6 +255,36 @@ def observe_job(events, R, tasks=None):
     if tasks is not None:
         obs["tasks"] = tasks
     return obs
+
+
+#: An R ``expiration`` at or past 2100-01-01 is a fixed end of time, not a
+#: job's start plus its duration; the suite compares it as it is.
+FAR_EXPIRATION = 4102444800
+
+
+def scheduling_summary(scheduling):
+    """What the suite compares of R's ``scheduling`` key (Fluxion's JGF).
+
+    The graph has one vertex per allocated resource with scheduler-internal
+    ids; R_lite already says which resources, so only its shape is kept:
+    top-level keys and their plain values (``writer``), vertices per type,
+    the number of edges.
+    """
+    if not isinstance(scheduling, dict):
+        return {"type": type(scheduling).__name__}
+    summary = {"keys": sorted(scheduling)}
+    for key, value in sorted(scheduling.items()):
+        if isinstance(value, (str, int, float, bool)):
+            summary[key] = value
+    graph = scheduling.get("graph")
+    if isinstance(graph, dict):
+        types = {}
+        for vertex in graph.get("nodes", []):
+            kind = vertex.get("metadata", {}).get("type", "?")
+            types[kind] = types.get(kind, 0) + 1
+        summary["vertices"] = dict(sorted(types.items()))
+        summary["edges"] = len(graph.get("edges", []))
+    return summary
 
 
 #: Notes whose tail is a stale errno in flux-core 0.88 (job-exec formats
@@ -256,5 +339,35 @@ def _diff_tasks(expected, observed):
 
 
 def flux_version_of(golden):
-    """The flux-core version a golden file was recorded with."""
-    return (golden or {}).get("flux_version", "unknown")
+    """The Flux a golden file was recorded with (``flux-core 0.88.0[, flux-sched ...]``)."""
+    golden = golden or {}
+    text = f"flux-core {golden.get('flux_version', 'unknown')}"
+    if golden.get("flux_sched_version"):
+        text += f", flux-sched {golden['flux_sched_version']}"
+    return text
+
+
+#: Fluxion's defaults for what :func:`scheduler_label` names (flux-sched 0.54).
+FLUXION_DEFAULTS = {"match-policy": "first", "match-format": "rv1_nosched", "queue-policy": "fcfs"}
+
+
+def fluxion_policies(config):
+    """Match policy, match format and queue policy a Flux ``config`` gives Fluxion."""
+    resource = (config or {}).get("sched-fluxion-resource", {})
+    qmanager = (config or {}).get("sched-fluxion-qmanager", {})
+    out = {
+        "match-policy": resource.get("match-policy", FLUXION_DEFAULTS["match-policy"]),
+        "match-format": resource.get("match-format", FLUXION_DEFAULTS["match-format"]),
+        "queue-policy": qmanager.get("queue-policy", FLUXION_DEFAULTS["queue-policy"]),
+    }
+    for key in ("queue-params", "policy-params", "queue-policy-per-queue"):
+        if key in qmanager:
+            out[key] = qmanager[key]
+    return out
+
+
+def scheduler_label(scheduler, config=None):
+    """``sched-simple``, or ``fluxion (match-policy=..., queue-policy=...)``: what a case ran on."""
+    if scheduler != "fluxion":
+        return str(scheduler)
+    return "fluxion (" + ", ".join(f"{k}={v}" for k, v in fluxion_policies(config).items()) + ")"

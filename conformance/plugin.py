@@ -1,28 +1,27 @@
-"""pytest plugin (entry point ``pytest11``): lane option, instance fixtures, summary.
+"""pytest plugin (entry point ``pytest11``): lane and scheduler options, instance fixtures, summary.
 
 ``--flux-backend=sim`` (default) runs cases on fluxsim in this process;
 ``--flux-backend=real`` on real Flux: the instance in FLUX_URI when its
 resources are exactly the shape a case needs (e.g. one started with
-``flux start -c DIR`` on the suite's ``resource_toml``) and no other xdist
-worker shares it, otherwise one
-``flux start --test-size=N`` per resource shape per xdist worker, torn down
-when the worker ends.  Without a ``flux`` command (and no FLUX_URI) the real
-lane skips, saying so once.
+``flux start -c DIR`` on the suite's ``resource_toml``), its scheduler and
+scheduler configuration are the case's and no other xdist worker shares it,
+otherwise one ``flux start --test-size=N`` per resource shape, scheduler and
+configuration per xdist worker, torn down when the worker ends.  Without a
+``flux`` command (and no FLUX_URI) the real lane skips, saying so once.
+
+``--flux-scheduler=fluxion|sched-simple`` picks the scheduler: the real
+lane starts its instances with it (and fails if one loads another); without
+it, each case runs on whatever scheduler its instance loaded and is
+compared with that scheduler's golden outcomes.  The sim lane runs every
+test on each scheduler (Fluxion and sched-simple) unless told one.
 """
-
-
-import pytest
 
 import os
 
-from conformance.backends import (
-    ConnectedFlux,
-    RealFlux,
-    RealInstance,
-    SimInstance,
-    find_flux,
-    shape_key,
-)
+import pytest
+
+from conformance.backends import Pool, RealInstance, SimInstance, find_flux
+from conformance.model import SCHEDULERS
 
 LANES = ("sim", "real")
 NO_FLUX = "real Flux not found: no flux command on PATH"
@@ -36,11 +35,18 @@ def pytest_addoption(parser):
         default="sim",
         help="run the conformance suite on fluxsim (sim, default) or real Flux (real)",
     )
+    group.addoption(
+        "--flux-scheduler",
+        choices=SCHEDULERS,
+        default=None,
+        help="scheduler to run the cases on (default: sim lane both; "
+        "real lane whatever each instance loads, compared with that scheduler's goldens)",
+    )
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "conformance_case: one conformance case")
-    config._conformance = {"agreed": 0, "total": 0}
+    config._conformance = {}
 
 
 @pytest.fixture(scope="session")
@@ -52,24 +58,54 @@ def flux_lane(request):
     return lane
 
 
+def pytest_generate_tests(metafunc):
+    """On the sim lane, without ``--flux-scheduler``, every test runs on each scheduler."""
+    if "flux_scheduler" not in metafunc.fixturenames:
+        return
+    config = metafunc.config
+    if config.getoption("--flux-backend") != "sim" or config.getoption("--flux-scheduler"):
+        return
+    metafunc.parametrize("flux_scheduler", SCHEDULERS, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def flux_scheduler(request, flux_lane):
+    """The scheduler a test runs on; None on the real lane means each instance's own."""
+    scheduler = request.config.getoption("--flux-scheduler")
+    if flux_lane == "real":
+        return scheduler
+    return getattr(request, "param", None) or scheduler
+
+
 @pytest.fixture(scope="session")
 def _real_pool(flux_lane):
-    pool = {}
+    """This worker's real instances (:class:`conformance.backends.Pool`), closed at the end."""
+    pool = Pool(connect=True)
     yield pool
-    for flux in pool.values():
-        flux.close()
+    pool.close()
 
 
 @pytest.fixture
-def case_instance(flux_lane, _real_pool):
-    """Factory: an instance for a case (its shape and clock), closed afterwards."""
+def case_instance(flux_lane, flux_scheduler, _real_pool):
+    """Factory: an instance for a case (its shape, clock, scheduler and config), closed afterwards.
+
+    Skips a case that does not apply to the scheduler.
+    """
     made = []
 
     def make(case):
+        if flux_scheduler is not None and flux_scheduler not in case.schedulers:
+            pytest.skip(f"{case.id}: only for {', '.join(case.schedulers)}")
         if flux_lane == "sim":
-            inst = SimInstance(case.shape, clock=case.clock)
+            inst = SimInstance(
+                case.shape, clock=case.clock, scheduler=flux_scheduler, config=case.config
+            )
         else:
-            inst = RealInstance(real_flux(_real_pool, case.shape))
+            flux = _real_pool.get(case.shape, flux_scheduler, case.config)
+            if flux.scheduler not in case.schedulers:
+                only = ", ".join(case.schedulers)
+                pytest.skip(f"{case.id}: only for {only}, the instance runs {flux.scheduler}")
+            inst = RealInstance(flux)
         made.append(inst)
         return inst
 
@@ -78,36 +114,43 @@ def case_instance(flux_lane, _real_pool):
         inst.close()
 
 
+#: The resource shape of :func:`flux_api`'s instance.
+API_SHAPE = {"nnodes": 4, "cores_per_node": 4, "gpus_per_node": 2}
+
+
 @pytest.fixture
-def flux_api(flux_lane, _real_pool, tmp_path):
+def flux_api(flux_lane, flux_scheduler, _real_pool, tmp_path):
     """(job module, handle) on a 4-node, 4-core, 2-GPU instance of the lane."""
-    shape = {"nnodes": 4, "cores_per_node": 4, "gpus_per_node": 2}
     if flux_lane == "sim":
-        inst = SimInstance(shape, clock="real")
+        inst = SimInstance(API_SHAPE, clock="real", scheduler=flux_scheduler)
         yield inst.job, inst.handle
         inst.close()
         return
-    flux = real_flux(_real_pool, shape)
+    flux = _real_pool.get(API_SHAPE, flux_scheduler)
+    flux.clean = False
     yield flux.job, flux.handle
 
 
-def real_flux(pool, shape):
-    """This worker's real instance for ``shape``: FLUX_URI's if it fits, else started."""
-    key = shape_key(shape)
-    if key not in pool:
-        pool[key] = ConnectedFlux.for_shape(shape) or RealFlux(shape)
-    return pool[key]
+@pytest.fixture
+def flux_api_scheduler(flux_lane, flux_scheduler, _real_pool):
+    """The scheduler :func:`flux_api`'s instance runs."""
+    if flux_lane == "sim":
+        return flux_scheduler
+    return _real_pool.get(API_SHAPE, flux_scheduler).scheduler
 
 
 def pytest_runtest_logreport(report):
-    if report.when != "call" or "test_cases.py::test_case[" not in report.nodeid:
+    """Count each case's verdict under the scheduler it ran on (xdist carries user properties)."""
+    if report.when != "call" or report.skipped or "test_cases.py::test_case[" not in report.nodeid:
         return
-    stats = getattr(pytest_runtest_logreport, "config", None)
-    if stats is None:
+    config = getattr(pytest_runtest_logreport, "config", None)
+    if config is None:
         return
-    stats._conformance["total"] += 1
+    scheduler = dict(report.user_properties).get("flux_scheduler", "unknown")
+    counts = config._conformance.setdefault(scheduler, [0, 0])
+    counts[1] += 1
     if report.passed:
-        stats._conformance["agreed"] += 1
+        counts[0] += 1
 
 
 def pytest_sessionstart(session):
@@ -116,9 +159,12 @@ def pytest_sessionstart(session):
 
 def pytest_terminal_summary(terminalreporter, config):
     stats = getattr(config, "_conformance", None)
-    if not stats or not stats["total"]:
+    if not stats:
         return
+    agreed = sum(a for a, _ in stats.values())
+    total = sum(t for _, t in stats.values())
+    per = ", ".join(f"{s} {a}/{t}" for s, (a, t) in sorted(stats.items()))
     lane = config.getoption("--flux-backend")
     terminalreporter.write_line(
-        f"conformance: {stats['agreed']}/{stats['total']} cases agreed (backend={lane})"
+        f"conformance: {agreed}/{total} cases agreed (backend={lane}; {per})"
     )

@@ -1,23 +1,27 @@
 """``python -m conformance record``: run the cases on real Flux, write golden files.
 
-Each case file's outcomes go to ``golden/NAME.json``, stamped with the
-flux-core version and the date, so a later Flux that behaves differently
-shows up as a diff in review.
+Each case file's outcomes go to ``golden/SCHEDULER/NAME.json`` for the
+scheduler the instance ran (``--flux-scheduler`` starts instances with
+that one; by default whatever ``flux start`` loads), stamped with the
+flux-core version, for Fluxion also the flux-sched version and the Fluxion
+configuration, and the date, so a later Flux that behaves differently shows
+up as a diff in review.
 """
 
 import argparse
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 
-from conformance.backends import RealFlux, RealInstance, find_flux, shape_key
-from conformance.model import golden_path, load_cases, load_golden
+from conformance.backends import Pool, RealInstance, find_flux, instance_key
+from conformance.model import SCHEDULERS, fluxion_policies, golden_path, load_cases, load_golden
 from conformance.session import run_case
 
-__all__ = ["main", "flux_version", "machine_cpus"]
+__all__ = ["main", "flux_version", "fluxion_version", "machine_cpus"]
 
 
 def flux_version(flux):
@@ -27,6 +31,45 @@ def flux_version(flux):
         if line.startswith("commands:"):
             return line.split()[-1]
     return out.split()[-1]
+
+
+def fluxion_version(instance):
+    """flux-sched's version as Fluxion's modules log it when they load (``flux dmesg``).
+
+    ``flux version`` names flux-core only; each Fluxion module logs
+    ``version X`` at info level on load, so read it soon after the start,
+    before the log ring buffer turns over.
+    """
+    env = {**os.environ, "FLUX_URI": instance.uri}
+    out = subprocess.run(
+        [instance.flux, "dmesg"], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    found = re.search(r"sched-fluxion-resource\.info\[0\]: version (\S+)", out)
+    return found.group(1) if found else "unknown"
+
+
+def fluxion_config(instance):
+    """The Fluxion configuration an instance runs: policies, each queue as qmanager reports it."""
+    stats = instance.handle.rpc("sched-fluxion-qmanager.stats-get", nodeid=0).get()
+    keys = ("policy", "queue_depth", "queue_parameters", "policy_parameters")
+    policies = fluxion_policies(instance.config)
+    return {
+        "match-policy": policies["match-policy"],
+        "match-format": policies["match-format"],
+        "queues": {
+            name: {k: q.get(k) for k in keys} for name, q in sorted(stats.get("queues", {}).items())
+        },
+        "config": instance.config,
+    }
+
+
+def stamp(instance, version):
+    """What a golden file says about the Flux it was recorded from."""
+    doc = {"flux_version": version}
+    if instance.scheduler == "fluxion":
+        doc["flux_sched_version"] = fluxion_version(instance)
+        doc["fluxion_config"] = fluxion_config(instance)
+    return doc
 
 
 def machine_cpus():
@@ -40,42 +83,64 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m conformance record", description=__doc__)
     parser.add_argument("--flux", help="flux command (default: flux on PATH)")
     parser.add_argument("-k", "--match", default="", help="only cases whose id contains this")
+    parser.add_argument(
+        "--flux-scheduler",
+        choices=SCHEDULERS,
+        help="start instances with this scheduler (default: whatever flux start loads)",
+    )
     args = parser.parse_args(argv)
     flux = args.flux or find_flux()
     if flux is None:
         sys.exit("conformance record: no flux command on PATH (use --flux)")
     version = flux_version(flux)
-    instances = {}
+    pool = Pool(flux=flux)
+    stamps = {}
+    cases = load_cases()
+    names = {}  # file -> the names of its cases now
+    for case in cases:
+        names.setdefault(case.file, set()).add(case.name)
     try:
-        for case in load_cases():
+        for case in cases:
             if args.match not in case.id or case.not_recorded:
                 continue
-            key = shape_key(case.shape)
-            if key not in instances:
-                instances[key] = RealFlux(case.shape, flux=flux)
+            if args.flux_scheduler and args.flux_scheduler not in case.schedulers:
+                continue
+            real = pool.get(case.shape, args.flux_scheduler, case.config)
+            key = instance_key(case.shape, args.flux_scheduler, case.config)
+            if key not in stamps:
+                stamps[key] = stamp(real, version)
+            if real.scheduler not in SCHEDULERS:
+                sys.exit(f"conformance record: the instance runs {real.scheduler!r}; "
+                         f"goldens are kept for {', '.join(SCHEDULERS)}")
+            if real.scheduler not in case.schedulers:
+                continue
             with tempfile.TemporaryDirectory() as outdir:
-                outcome = run_case(case, RealInstance(instances[key]), outdir)
-            save(case.file, case.name, outcome, version)
-            print(f"recorded {case.id}", flush=True)
+                outcome = run_case(case, RealInstance(real), outdir)
+            save(case.file, real.scheduler, case.name, outcome, stamps[key], names[case.file])
+            print(f"recorded {case.id} ({real.scheduler})", flush=True)
     finally:
-        for inst in instances.values():
-            inst.close()
+        pool.close()
 
 
-def save(file, name, outcome, version):
-    """Write one case's outcome into its golden file (kept sorted by case name)."""
-    golden = load_golden(file) or {"cases": {}}
-    golden["flux_version"] = version
-    golden["recorded"] = datetime.date.today().isoformat()
+def save(file, scheduler, name, outcome, stamped, current=None):
+    """Write one case's outcome into its scheduler's golden file (kept sorted by case name).
+
+    Outcomes of cases the file no longer has (not in ``current``) are dropped.
+    """
+    golden = load_golden(file, scheduler) or {"cases": {}}
     golden["cases"][name] = outcome
+    if current is not None:
+        golden["cases"] = {k: v for k, v in golden["cases"].items() if k in current}
     doc = {
-        "flux_version": golden["flux_version"],
-        "recorded": golden["recorded"],
+        **stamped,
+        "recorded": datetime.date.today().isoformat(),
         # CPU binding is only comparable on a machine with the same CPUs
         "machine_cpus": machine_cpus(),
         "cases": dict(sorted(golden["cases"].items())),
     }
-    golden_path(file).write_text(json.dumps(doc, indent=1) + "\n")
+    path = golden_path(file, scheduler)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -85,6 +85,11 @@ def _jobspec(jobmod, args, outdir):
         spec.setattr("system.exec.test", test)
     if "duration" in args:
         spec.duration = args["duration"]
+    if "queue" in args:
+        spec.setattr("system.queue", args["queue"])
+    if "requires" in args:
+        # what ``flux submit --requires=PROP,...`` writes
+        spec.setattr("system.constraints", {"properties": list(args["requires"])})
     return spec
 
 

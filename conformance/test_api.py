@@ -16,6 +16,8 @@ import threading
 
 import pytest
 
+from fluxsim.resource.idset import decode as idset_decode
+
 MOCK_LONG = {"run_duration": "1h"}
 
 
@@ -206,14 +208,26 @@ def test_cancel_pending_job_result(flux_api):
     assert job.result(h, jobid).returncode == -128
 
 
-def test_R_of_allocation(flux_api):
+#: The keys of an allocation's R ``execution``, in the order each scheduler writes them.
+R_EXECUTION_KEYS = {
+    "sched-simple": ["R_lite", "starttime", "expiration", "nslots", "nodelist"],
+    "fluxion": ["R_lite", "nodelist", "starttime", "expiration"],
+}
+
+
+def test_R_of_allocation(flux_api, flux_api_scheduler):
     job, h = flux_api
     jobid = job.submit(h, mock(job, num_tasks=2, gpus_per_task=1))
     job.event_wait(h, jobid, "start")
     R = job.job_kvs_lookup(h, jobid, keys=["R"])["R"]
     assert list(R) == ["version", "execution"]
-    assert list(R["execution"]) == ["R_lite", "starttime", "expiration", "nslots", "nodelist"]
-    assert R["execution"]["R_lite"] == [{"rank": "0", "children": {"core": "0-1", "gpu": "0-1"}}]
+    assert list(R["execution"]) == R_EXECUTION_KEYS[flux_api_scheduler]
+    (entry,) = R["execution"]["R_lite"]
+    if flux_api_scheduler == "sched-simple":
+        assert entry == {"rank": "0", "children": {"core": "0-1", "gpu": "0-1"}}
+    else:
+        # which node and cores depends on the jobs Fluxion matched before
+        assert len(idset_decode(entry["children"]["core"])) == 2 and entry["children"]["gpu"] == "0-1"
     raw = job.job_kvs_lookup(h, jobid, keys=["R"], decode=False)["R"]
     assert json.loads(raw) == R
     job.cancel(h, jobid)
@@ -332,7 +346,7 @@ def test_event_watch_async_streams_until_clean(flux_api):
                      "finish", "release", "free", "clean"]
 
 
-def test_get_job_of_completed_job(flux_api):
+def test_get_job_of_completed_job(flux_api, flux_api_scheduler):
     job, h = flux_api
     jobid = job.submit(h, mock(job, run_duration="0.01s", num_tasks=2, num_nodes=2))
     job.result(h, jobid)
@@ -355,8 +369,20 @@ def test_get_job_of_completed_job(flux_api):
         "jobid": job.JobID(jobid).f58,
         "exception": {"occurred": False, "severity": "", "type": "", "note": ""},
     }
+    if flux_api_scheduler != "sched-simple":
+        # which nodes depends on the jobs Fluxion matched before
+        for key in ("ranks", "nodelist"):
+            expected[key] = info[key]
+        assert len(idset_decode(info["ranks"].strip("[]"))) == 2
     assert {k: info[k] for k in expected} == expected
-    assert info["annotations"] == {"sched": {"resource_summary": "rank[0-1]/core0"}}
+    assert info["annotations"] == JOB_ANNOTATIONS[flux_api_scheduler]
+
+
+#: What each scheduler left in a completed job's annotations.
+JOB_ANNOTATIONS = {
+    "sched-simple": {"sched": {"resource_summary": "rank[0-1]/core0"}},
+    "fluxion": {"sched": {"selection_type": "immediate"}},
+}
 
 
 def test_job_list_finds_job(flux_api):

@@ -1,18 +1,19 @@
-"""Every case of ``cases/`` on the selected lane, against its golden outcome."""
+"""Every case of ``cases/`` on the selected lane, against its scheduler's golden outcome."""
 
 import pytest
 
-from conformance.model import diff_outcomes, flux_version_of, load_cases, load_golden
+from conformance.model import diff_outcomes, flux_version_of, load_cases, load_golden, scheduler_label
 
 CASES = load_cases()
 _GOLDEN = {}
 
 
-def expected_outcome(case):
-    """(expected outcome, where it came from) for ``case``, or skip."""
-    if case.file not in _GOLDEN:
-        _GOLDEN[case.file] = load_golden(case.file)
-    golden = _GOLDEN[case.file]
+def expected_outcome(case, scheduler):
+    """(expected outcome, where it came from) for ``case`` on ``scheduler``, or skip."""
+    key = (case.file, scheduler)
+    if key not in _GOLDEN:
+        _GOLDEN[key] = load_golden(case.file, scheduler)
+    golden = _GOLDEN[key]
     if golden and case.name in golden["cases"]:
         if case.binds:
             from conformance.record import machine_cpus
@@ -22,18 +23,23 @@ def expected_outcome(case):
                 pytest.skip(
                     f"{case.id}: binding recorded on CPUs {recorded}, this machine has {machine_cpus()}"
                 )
-        return golden["cases"][case.name], f"flux-core {flux_version_of(golden)}"
+        return golden["cases"][case.name], f"{scheduler} on {flux_version_of(golden)}"
     if case.expect is not None:
         return case.expect, f"documented rule (not recorded from Flux: {case.not_recorded})"
-    pytest.skip(f"{case.id}: no golden outcome; run `python -m conformance record`")
+    pytest.skip(f"{case.id}: no {scheduler} golden outcome; run `python -m conformance record`")
 
 
 @pytest.mark.conformance_case
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_case(case, case_instance, tmp_path):
-    expected, source = expected_outcome(case)
+def test_case(case, case_instance, record_property, tmp_path):
     from conformance.session import run_case
 
-    observed = run_case(case, case_instance(case), str(tmp_path))
+    inst = case_instance(case)
+    record_property("flux_scheduler", inst.scheduler)
+    expected, source = expected_outcome(case, inst.scheduler)
+    observed = run_case(case, inst, str(tmp_path))
     diff = diff_outcomes(expected, observed)
-    assert not diff, f"{case.id} disagrees with {source} (expected | observed):\n{diff}"
+    assert not diff, (
+        f"{case.id} on {scheduler_label(inst.scheduler, inst.config)} disagrees with "
+        f"{source} (expected | observed):\n{diff}"
+    )

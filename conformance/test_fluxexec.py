@@ -3,15 +3,15 @@
 Each environment case of ``cases/environment.yaml`` whose request is a Parsl
 resource specification is run again as a Parsl app through fluxexec on the
 lane's instance; every task of the app's job reports its layout, which must
-equal the layout real Flux gave the same request when it was recorded.
+equal the layout real Flux, with the same scheduler, gave the same request
+when it was recorded.
 """
 
 import os
 
 import pytest
 
-from conformance.backends import SimInstance
-from conformance.plugin import real_flux
+from conformance.backends import SimInstance, restore
 from conformance.model import load_cases, load_golden
 from conformance.session import parse_task_lines
 
@@ -43,18 +43,25 @@ def report(outdir, parsl_resource_specification=None):
     return True
 
 
-@pytest.fixture(scope="module")
-def parsl_app(flux_lane, _real_pool, tmp_path_factory):
-    """A Parsl python app on fluxexec, connected to the lane's instance."""
+@pytest.fixture
+def parsl_app(flux_lane, flux_scheduler, _real_pool, tmp_path_factory):
+    """(a Parsl python app on fluxexec connected to a fresh instance of the lane, its scheduler).
+
+    Fresh for every app: the golden layouts are a fresh scheduler's, and
+    Fluxion's choices depend on the jobs it matched before.
+    """
     parsl = pytest.importorskip("parsl")
     from fluxexec import FluxExecutor
 
     shape = CASES[0].shape
     if flux_lane == "sim":
-        inst = SimInstance(shape, clock="real")
-        uri = inst.instance.uri
+        inst = SimInstance(shape, clock="real", scheduler=flux_scheduler)
+        uri, scheduler = inst.instance.uri, inst.scheduler
     else:
-        inst, uri = None, real_flux(_real_pool, shape).uri
+        flux = _real_pool.get(shape, flux_scheduler)
+        restore(flux)
+        flux.clean = False
+        inst, uri, scheduler = None, flux.uri, flux.scheduler
     saved = os.environ.get("FLUX_URI")
     os.environ["FLUX_URI"] = uri
     executor = FluxExecutor(backend="auto")
@@ -65,7 +72,7 @@ def parsl_app(flux_lane, _real_pool, tmp_path_factory):
     )
     dfk = parsl.load(config)
     try:
-        yield parsl.python_app(report, executors=[executor.label])
+        yield parsl.python_app(report, executors=[executor.label]), scheduler
     finally:
         dfk.cleanup()
         parsl.clear()
@@ -79,12 +86,13 @@ def parsl_app(flux_lane, _real_pool, tmp_path_factory):
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_resource_specification_layout(case, parsl_app, tmp_path):
-    golden = load_golden(case.file)
+    app, scheduler = parsl_app
+    golden = load_golden(case.file, scheduler)
     if not golden or case.name not in golden["cases"]:
-        pytest.skip(f"{case.id}: no golden outcome")
+        pytest.skip(f"{case.id}: no {scheduler} golden outcome")
     expected = golden["cases"][case.name][-1]["a"]["tasks"]
     args = case.steps[0]["submit"]
     spec = {k: args[k] for k in SPEC_KEYS if k in args}
-    assert parsl_app(str(tmp_path), parsl_resource_specification=spec).result(timeout=120)
+    assert app(str(tmp_path), parsl_resource_specification=spec).result(timeout=120)
     text = "".join(p.read_text() for p in sorted(tmp_path.iterdir()))
     assert parse_task_lines(text) == expected
