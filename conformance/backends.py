@@ -343,21 +343,26 @@ class RealInstance:
 
     def reset(self, jobids, drained):
         """Leave the instance as the next case expects it: no jobs, nothing drained."""
-        for jobid in jobids:
-            try:
-                self.job.cancel(self.handle, jobid)
-            except OSError:
-                pass  # already inactive
         for ranks in drained:
             self.handle.rpc("resource.undrain", {"targets": ranks}, nodeid=0).get()
-        for jobid in jobids:
-            self.job.result(self.handle, jobid)
+        cancel_and_wait(self.job, self.handle, jobids)
         if self.scheduler == "fluxion":
             reload_fluxion(self.flux.flux, self.flux.uri, self.handle)
         self.flux.clean = True
 
     def close(self):
         pass
+
+
+def cancel_and_wait(job, handle, jobids):
+    """Cancel ``jobids`` (those already inactive are left) and wait until each has ended."""
+    for jobid in jobids:
+        try:
+            job.cancel(handle, jobid)
+        except OSError:
+            pass  # already inactive
+    for jobid in jobids:
+        job.result(handle, jobid)
 
 
 def restore(flux):
@@ -367,14 +372,7 @@ def restore(flux):
     False); cases clean up after themselves (:meth:`RealInstance.reset`).
     """
     active = flux.job.job_list(flux.handle, max_entries=0, attrs=[], states=ACTIVE_STATES)
-    jobids = [job["id"] for job in active.get_jobs()]
-    for jobid in jobids:
-        try:
-            flux.job.cancel(flux.handle, jobid)
-        except OSError:
-            pass  # inactive meanwhile
-    for jobid in jobids:
-        flux.job.result(flux.handle, jobid)
+    cancel_and_wait(flux.job, flux.handle, [job["id"] for job in active.get_jobs()])
     if flux.scheduler == "fluxion":
         reload_fluxion(flux.flux, flux.uri, flux.handle)
     flux.clean = True
