@@ -5,6 +5,7 @@
     fluxsim simulate TRACE --nodes N --cores-per-node C [--gpus-per-node G]
                      --policy fifo|backfill|conservative --out DIR [--plot]
     fluxsim compare DIR_A DIR_B
+    fluxsim start [--test-size=N] [-c PATH] [--conf=KEY=VALUE] [COMMAND...]
 
 ``simulate`` reads TRACE (SWF, or a JSON/CSV job list), replays it in
 virtual time and writes ``DIR/jobs.csv`` (one row a job),
@@ -15,6 +16,8 @@ default to the header's ``MaxNodes`` and ``ceil(MaxProcs / MaxNodes)``.
 The ``--resources``, ``--size``, ``--duration`` ... options choose the SWF
 mapping (``fluxsim.trace.mapping``).  ``compare`` prints two runs' summaries
 side by side.  The same is available from Python as ``fluxsim.trace``.
+``start`` runs COMMAND inside a simulated instance, as ``flux start`` does
+(see :mod:`fluxsim.broker`).
 """
 
 import argparse
@@ -269,10 +272,17 @@ def main(argv=None):
     ``argv`` None is the process's own command line: the process ends with
     this call, and a simulation's objects are left to its exit.
     """
+    exiting = argv is None
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["start"]:
+        # flux start's own options and command line (see fluxsim.broker)
+        from fluxsim import broker
+
+        return broker.main(argv[1:])
     args = parser().parse_args(argv)
     try:
         if args.command == "simulate":
-            with _gc_paused(exiting=argv is None):
+            with _gc_paused(exiting=exiting):
                 _simulate(args)
         else:
             compare(args)

@@ -14,7 +14,8 @@ checks it as the Flux module that owns it does, with that module's message.
 import os
 from collections.abc import Mapping
 
-__all__ = ["load", "purge_limits", "heartbeat_period", "HEARTBEAT_PERIOD"]
+__all__ = ["load", "set_key", "parse_value", "purge_limits", "heartbeat_period",
+           "HEARTBEAT_PERIOD"]
 
 #: The heartbeat module's default period (the job manager purges once a beat).
 HEARTBEAT_PERIOD = 2.0
@@ -25,12 +26,14 @@ def load(config):
     if config is None:
         return {}
     if isinstance(config, (str, os.PathLike)):
-        try:
-            import tomllib
-        except ModuleNotFoundError:  # Python 3.10
-            import tomli as tomllib
-        with open(config, "rb") as f:
-            return tomllib.load(f)
+        if os.path.isdir(config):
+            # a directory: its *.toml files, merged table by table (flux start -c DIR)
+            conf = {}
+            for name in sorted(os.listdir(config)):
+                if name.endswith(".toml"):
+                    conf.update(_toml(os.path.join(config, name)))
+            return conf
+        return _toml(config)
     if isinstance(config, (list, tuple)):
         return {"resource": {"config": list(config)}}
     if not isinstance(config, Mapping):
@@ -38,6 +41,39 @@ def load(config):
     if "resource" not in config and ("config" in config or "path" in config):
         return {"resource": dict(config)}
     return dict(config)
+
+
+def _toml(path):
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def set_key(conf, key, value):
+    """Set dotted ``key`` (``a.b.c``) of ``conf`` to ``value`` (``flux start --conf``)."""
+    *tables, last = key.split(".")
+    for name in tables:
+        table = conf.get(name)
+        if not isinstance(table, dict):
+            table = conf[name] = {}
+        conf = table
+    conf[last] = value
+
+
+def parse_value(text):
+    """A ``--conf KEY=VALUE`` value: a TOML value (number, boolean, string, array,
+    table), else the text as a string."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
 
 
 def purge_limits(conf):

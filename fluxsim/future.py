@@ -1,39 +1,52 @@
 """Futures as flux's bindings have them: ``get``, ``then``, ``wait_for``, ``reset``.
 
-A future is fulfilled by the instance (with its lock held) and consumed by the
-caller.  Streaming futures (event watches) queue several responses; ``reset``
-moves to the next one, as a flux streaming RPC does.  ``then`` callbacks run
-in :meth:`fluxsim.Flux.reactor_run` of the handle the future belongs to.
+A future is the caller's side of one request to a service (see
+:mod:`fluxsim.services`).  Its handle's *engine* fulfils it: the simulated
+instance itself for an in-process handle, or the client connection of a
+handle in another process; both offer ``lock``, ``drive(ready, timeout)``
+and ``notify()``.  Streaming futures (event watches) queue several
+responses; ``reset`` moves to the next one, and a stream ends with
+ENODATA, as a flux streaming RPC does.  ``then`` callbacks run in
+:meth:`fluxsim.Flux.reactor_run` of the handle the future belongs to.
 """
 
 import collections
+import errno
 
 __all__ = ["Future"]
-
-_END = object()
 
 
 class Future:
     """A response (or stream of responses) from a simulated instance."""
 
-    def __init__(self, handle):
+    def __init__(self, handle, streaming=False):
         self._handle = handle
-        self._inst = handle.instance
+        self._inst = handle._engine
         self._responses = collections.deque()
         self._callback = None
         self._cb_args = ()
         self._cb_kwargs = {}
-        self._streaming = False
+        self._streaming = streaming
+        #: the request's matchtag on its handle (0: not sent)
+        self.matchtag = 0
+        #: if set, ``listener(value, exc)`` takes each response instead of the queue
+        self._listener = None
 
-    # -- fulfilment (instance side, lock held) ------------------------------------
+    # -- fulfilment (engine side, lock held) ----------------------------------------
 
     def fulfill(self, value):
         """Queue a response."""
+        if self._listener is not None:
+            self._listener(value, None)
+            return
         self._responses.append((value, None))
         self._ready()
 
     def fulfill_error(self, exc):
         """Queue an error response (an exception instance)."""
+        if self._listener is not None:
+            self._listener(None, exc)
+            return
         self._responses.append((None, exc))
         self._ready()
 
@@ -53,15 +66,16 @@ class Future:
         """Block until a response is waiting; TimeoutError after ``timeout`` seconds."""
         with self._inst.lock:
             if not self._inst.drive(lambda: bool(self._responses), timeout):
-                raise TimeoutError(110, "Connection timed out")
+                raise TimeoutError(errno.ETIMEDOUT, "Connection timed out")
         return self
 
     def _take(self, autoreset=True):
-        """Wait for the current response and return it, raising an error response."""
+        """Wait for the current response and return it, raising an error response
+        (an error stays: a stream ends with it)."""
         self.wait_for()
         with self._inst.lock:
             value, exc = self._responses[0]
-            if autoreset and (exc is None and value is not _END):
+            if autoreset and exc is None:
                 self._responses.popleft()
         if exc is not None:
             raise exc
@@ -74,7 +88,7 @@ class Future:
     def reset(self):
         """Move on to the next response of a streaming future."""
         with self._inst.lock:
-            if self._responses and self._responses[0][0] is not _END:
+            if self._responses and self._responses[0][1] is None:
                 self._responses.popleft()
 
     def then(self, callback, *args, timeout=-1.0, **kwargs):
@@ -106,11 +120,5 @@ class Future:
         callback(self, *self._cb_args, **self._cb_kwargs)
 
     def _finished(self):
-        """True once a stream has delivered its end or an error (lock held)."""
-        if not self._responses:
-            return False
-        value, exc = self._responses[0]
-        return exc is not None or value is _END
-
-
-END = _END
+        """True once a stream has delivered its end (an error, ENODATA included)."""
+        return bool(self._responses) and self._responses[-1][1] is not None

@@ -20,6 +20,7 @@ any blocking call, which advances the simulation until it can answer.
 """
 
 import atexit
+import collections
 import contextlib
 import errno
 import itertools
@@ -44,9 +45,14 @@ from fluxsim.resource.status import ResourceStatus, node_failure
 from fluxsim.scheduler import choose, make_scheduler
 from fluxsim.constants import State
 
-__all__ = ["Instance", "start", "lookup", "CLOCKS"]
+__all__ = ["Instance", "start", "find", "lookup", "CLOCKS"]
 
 CLOCKS = ("real", "virtual")
+
+#: The flux-core version fluxsim mirrors (``flux getattr version``).
+FLUX_VERSION = "0.88.0"
+#: Log messages an instance keeps (the broker's ring buffer).
+LOG_BUFFER = 1000
 
 #: The longest single sleep of a real-clock wait (seconds); longer waits loop.
 MAX_WAIT = 3600.0
@@ -65,16 +71,25 @@ def _shutdown_all():
         inst.shutdown()
 
 
-def lookup(uri):
-    """The live instance a ``sim://`` uri names (task uris ``.../local-N`` too)."""
+def find(uri):
+    """The live instance of this process that ``uri`` names, or None.
+
+    Its ``sim://`` uri (task uris ``.../local-N`` too), or the ``local://``
+    uri it is served on (:meth:`Instance.serve_as`).
+    """
     base = uri
     head, _, tail = uri.rpartition("/")
-    if tail.startswith("local-") and head:
+    if tail.startswith("local-") and head.startswith("sim://"):
         base = head
     with _registry_lock:
-        inst = _registry.get(base)
+        return _registry.get(base)
+
+
+def lookup(uri):
+    """The live instance of this process that ``uri`` names; ConnectionRefusedError if none."""
+    inst = find(uri)
     if inst is None:
-        raise ConnectionRefusedError(111, "Connection refused")
+        raise ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
     return inst
 
 
@@ -105,6 +120,11 @@ class Instance:
         #: named queues (``[queues.NAME]``); none, as a plain flux start has
         self.queues = Queues(self.conf)
         self.running = True
+        #: broker attributes beyond the computed ones (``flux start -S``)
+        self.attrs = {}
+        #: the instance's log (``flux dmesg``): the latest log.append payloads
+        self.logbuf = collections.deque(maxlen=LOG_BUFFER)
+        self._uris = [self.uri]
         self._t0_wall = time.time()
         self._t0_mono = time.monotonic()
         self._epoch = self._t0_wall if clock == "real" else 0.0
@@ -289,17 +309,17 @@ class Instance:
 
     def drain(self, ranks, reason=""):
         """``flux resource drain RANKS REASON``: schedule nothing new on ``ranks``."""
-        from fluxsim.rpc import _drain
-
-        with self.operation():
-            _drain(self, {"targets": _idset_str(ranks), "reason": reason})
+        self._request("resource.drain", {"targets": _idset_str(ranks), "reason": reason})
 
     def undrain(self, ranks):
         """``flux resource undrain RANKS``: make ``ranks`` schedulable again."""
-        from fluxsim.rpc import _undrain
+        self._request("resource.undrain", {"targets": _idset_str(ranks)})
 
-        with self.operation():
-            _undrain(self, {"targets": _idset_str(ranks)})
+    def _request(self, topic, payload):
+        """Serve one request as the instance owner; raise its error."""
+        from fluxsim import Flux
+
+        Flux(self.uri).rpc(topic, payload).get()
 
     def down(self, ranks):
         """The brokers on ``ranks`` are lost: nothing new runs there, and every
@@ -331,6 +351,33 @@ class Instance:
     def drained(self):
         """``{rank: reason}`` of the drained ranks."""
         return {rank: reason for rank, (_, reason) in self.resources.drained.items()}
+
+    # -- broker attributes and log ------------------------------------------------------
+
+    def attributes(self):
+        """The broker attributes (all strings), as ``flux getattr`` shows them."""
+        values = {
+            "size": str(self.R.nnodes),
+            "rank": "0",
+            "local-uri": self._uris[-1],
+            "instance-level": "0",
+            "version": FLUX_VERSION,
+            "rundir": self.rundir,
+            "broker.pid": str(os.getpid()),
+            "hostlist": self.R.nodelist,
+        }
+        values.update(self.attrs)
+        return values
+
+    def log(self, payload):
+        """Keep one log message (a ``log.append`` payload)."""
+        self.logbuf.append(payload)
+
+    def serve_as(self, uri):
+        """Make this process's handles reach the instance by ``uri`` too."""
+        with _registry_lock:
+            _registry[uri] = self
+        self._uris.append(uri)
 
     # -- files -------------------------------------------------------------------------
 
@@ -427,7 +474,8 @@ class Instance:
     def shutdown(self):
         """Stop the instance: kill running tasks, end the broker, forget the uri."""
         with _registry_lock:
-            _registry.pop(self.uri, None)
+            for uri in self._uris:
+                _registry.pop(uri, None)
         with self.lock:
             if not self.running:
                 return
@@ -481,6 +529,17 @@ def _rank_list(ranks):
     return list(ranks)
 
 
+def _fake_resources(table):
+    """R of a ``[fake-resources]`` table, as flux-core 0.88's rc1 builds it."""
+    if not isinstance(table, dict) or "nnodes" not in table:
+        raise ValueError("[fake-resources] table requires the 'nnodes' key")
+    nnodes = table["nnodes"]
+    prefix = table.get("host-prefix", "fake")
+    hosts = [f"{prefix}{i}" for i in range(nnodes)] if isinstance(nnodes, int) else None
+    return Rv1.from_shape(nnodes, table.get("cores-per-node", 64),
+                          table.get("gpus-per-node", 0), hosts=hosts)
+
+
 def start(
     nnodes=1,
     cores_per_node=None,
@@ -501,7 +560,9 @@ def start(
     dict, or a TOML file path as ``flux start -c`` reads; a bare
     ``[resource]`` table or its ``config`` array also works), or the shape
     ``nnodes`` x ``cores_per_node`` (+ ``gpus_per_node``) on ``hosts``.
-    ``cores_per_node`` defaults to this machine's CPU count.
+    ``cores_per_node`` defaults to this machine's CPU count.  A
+    ``[fake-resources]`` table (``nnodes``, ``cores-per-node``,
+    ``gpus-per-node``, ``host-prefix``) builds R as flux-core's does.
 
     ``inactive_age_limit`` (a Flux Standard Duration string) and
     ``inactive_num_limit`` set ``[job-manager]``'s purge limits (default:
@@ -531,6 +592,8 @@ def start(
             rset = Rv1.from_dict(R)
     elif "resource" in conf:
         rset = Rv1.from_config(conf)
+    elif "fake-resources" in conf:
+        rset = _fake_resources(conf["fake-resources"])
     else:
         if cores_per_node is None:
             cores_per_node = os.cpu_count() or 1

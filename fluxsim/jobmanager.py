@@ -24,6 +24,7 @@ from fluxsim.constants import (
 )
 
 __all__ = ["Job", "JobManager", "FluidGenerator", "priority_of", "queue_of", "job_result",
+           "result_of", "reported_exception",
            "PURGE_BATCH_MAX", "HEARTBEAT_PERIOD"]
 
 #: Inactive jobs purged at most per heartbeat (job-manager's ``purge_batch_max``).
@@ -132,34 +133,57 @@ class Job:
         )
 
     def result_exception(self):
-        """The exception ``flux job result`` reports: the latest, unless a
-        later one is less severe than an earlier non-fatal one."""
-        chosen = None
-        for event in self.exceptions:
-            if chosen is not None:
-                prev = chosen.context["severity"]
-                if 0 < prev < event.context["severity"]:
-                    continue
-            chosen = event
-        return chosen
+        """The exception ``flux job result`` reports (see :func:`reported_exception`)."""
+        return reported_exception(self.exceptions)
 
     def result_dict(self):
         """The payload of ``flux_job_result()``: what ``result_async().get_dict()`` returns."""
-        res = {"id": self.id, "exception_occurred": False}
-        res["t_submit"] = self.t_submit
-        if self.t_run is not None:
-            res["t_run"] = self.t_run
-        if self.t_cleanup and self.waitstatus is not None:
-            res["t_cleanup"] = self.t_cleanup
-            res["waitstatus"] = self.waitstatus
-        exc = self.result_exception()
-        if exc is not None:
-            res["exception_occurred"] = True
-            res["exception_type"] = exc.context["type"]
-            res["exception_note"] = exc.context["note"]
-            res["exception_severity"] = exc.context["severity"]
-        res["result"] = int(self.result())
-        return res
+        return result_of(self.id, self.eventlog)
+
+
+def reported_exception(exceptions):
+    """The exception ``flux job result`` reports of ``exceptions`` (events, in
+    order): the latest, unless a later one is less severe than an earlier
+    non-fatal one."""
+    chosen = None
+    for event in exceptions:
+        if chosen is not None:
+            prev = chosen.context["severity"]
+            if 0 < prev < event.context["severity"]:
+                continue
+        chosen = event
+    return chosen
+
+
+def result_of(jobid, eventlog):
+    """``flux_job_result()`` of a job from its main eventlog, as libjob reads it."""
+    t_submit = t_run = finish = None
+    exceptions = []
+    for event in eventlog:
+        name = event.name
+        if name == "submit":
+            t_submit = event.timestamp
+        elif name == "alloc":
+            t_run = event.timestamp
+        elif name == "finish":
+            finish = event
+        elif name == "exception":
+            exceptions.append(event)
+    res = {"id": jobid, "exception_occurred": False, "t_submit": t_submit}
+    if t_run is not None:
+        res["t_run"] = t_run
+    if finish is not None:
+        res["t_cleanup"] = finish.timestamp
+        res["waitstatus"] = finish.context["status"]
+    exc = reported_exception(exceptions)
+    if exc is not None:
+        res["exception_occurred"] = True
+        res["exception_type"] = exc.context["type"]
+        res["exception_note"] = exc.context["note"]
+        res["exception_severity"] = exc.context["severity"]
+    waitstatus = finish.context["status"] if finish is not None else None
+    res["result"] = int(job_result(t_run is not None, waitstatus, exc.context["type"] if exc else None))
+    return res
 
 
 def queue_of(spec):
@@ -248,7 +272,7 @@ class JobManager:
         )
         if eventlog == "eventlog":
             job.eventlog.append(event)
-            for listener in self.listeners:
+            for listener in tuple(self.listeners):
                 listener(job, event)
         else:
             job.exec_eventlog.append(event)

@@ -1,107 +1,27 @@
-"""Broker services reached through ``Flux.rpc``: urgency, drain, undrain, purge.
+"""Requests from a handle to its instance's services (``Flux.rpc`` and the ``flux.job`` calls).
 
-Only the services whose effect on scheduling fluxsim models are here; each
-answers with the payload and errors flux-core 0.88 gives (``flux job
-urgency``, ``flux resource drain`` and ``undrain`` send these requests).
+A request goes to :mod:`fluxsim.services` in this process, or over a
+client connection to a ``fluxsim start`` broker in another; either way it
+comes back into a :class:`~fluxsim.future.Future`.  Topics and payloads
+are Flux's: str or bytes topics; a dict, a JSON string, or None payload.
 """
 
 import errno
 import json
+import itertools
 
 from fluxsim.future import Future
-from fluxsim.jobmanager import PURGE_BATCH_MAX
-from fluxsim.resource import idset
+from fluxsim.services import Request, Sender, serve
 
-__all__ = ["call", "TOPICS"]
+__all__ = ["send", "LocalSender", "FLUX_RPC_STREAMING"]
 
-
-def _urgency(inst, payload):
-    # checks in job-manager urgency.c's order, with its messages
-    urgency = payload.get("urgency")
-    if not isinstance(urgency, int) or not 0 <= urgency <= 31:
-        raise OSError(errno.EINVAL, "urgency value is out of range")
-    job = inst.jobmanager.jobs.get(payload.get("id"))
-    if job is None:
-        raise OSError(errno.EINVAL, "unknown job")
-    if not job.active:
-        raise OSError(errno.EINVAL, "job is inactive")
-    if job.R is not None:
-        raise OSError(errno.EINVAL, "urgency cannot be changed once resources are allocated")
-    old = job.urgency
-    inst.jobmanager.set_urgency(job, urgency, inst.owner)
-    return {"old_urgency": old}
-
-
-def _targets(inst, payload):
-    # the range is checked by the resource status, for every caller
-    try:
-        return list(idset.decode(str(payload.get("targets", ""))))
-    except ValueError:
-        raise OSError(errno.EINVAL, "invalid idset") from None
-
-
-def _drain(inst, payload):
-    ranks = _targets(inst, payload)
-    reason = payload.get("reason", "")
-    if not isinstance(reason, str):
-        raise OSError(errno.EPROTO, "Protocol error")
-    overwrite = payload.get("mode") is not None
-    if inst.resources.drain(ranks, reason, inst.timestamp(), overwrite=overwrite):
-        inst.request_schedule()
-    return None
-
-
-def _undrain(inst, payload):
-    if inst.resources.undrain(_targets(inst, payload)):
-        inst.request_schedule()
-    return None
-
-
-def _purge(inst, payload):
-    # job-manager purge.c's checks, in its order, with its messages
-    try:
-        age, num, batch, force = (payload[k] for k in ("age_limit", "num_limit", "batch", "force"))
-    except KeyError:
-        raise OSError(errno.EPROTO, "Protocol error") from None
-    numbers = (int, float)
-    if (
-        not isinstance(age, numbers) or isinstance(age, bool)
-        or any(not isinstance(v, int) or isinstance(v, bool) for v in (num, batch))
-        or not isinstance(force, bool)
-    ):
-        raise OSError(errno.EPROTO, "Protocol error")
-    if age != -1 and age < 0:
-        raise OSError(errno.EINVAL, "if set, age limit must be >= 0")
-    if num != -1 and num < 0:
-        raise OSError(errno.EINVAL, "if set, num limit must be >= 0")
-    if not 1 <= batch <= PURGE_BATCH_MAX:
-        raise OSError(errno.EINVAL, f"batch must be >= 1 and <= {PURGE_BATCH_MAX}")
-    age = None if age == -1 else float(age)
-    num = None if num == -1 else num
-    manager = inst.jobmanager
-    if not force:
-        return {"count": manager.purge_count(age, num)}
-    return {"count": len(manager.purge(age, num, batch))}
-
-
-def _ping(inst, payload):
-    reply = dict(payload)
-    reply.update(route=inst.name, userid=inst.owner, rolemask=5, rank=0)
-    return reply
-
-
-TOPICS = {
-    "broker.ping": _ping,
-    "job-manager.purge": _purge,
-    "job-manager.urgency": _urgency,
-    "resource.drain": _drain,
-    "resource.undrain": _undrain,
-}
+#: flux_rpc flag: the request may have many responses, ending with ENODATA
+FLUX_RPC_STREAMING = 1
 
 
 def _decode(topic, payload):
-    """Topic and payload as Flux's ``rpc`` takes them: str or bytes; a dict,
-    a JSON string, or None.  A payload that is no JSON object is EPROTO."""
+    """Topic and payload as Flux's ``rpc`` takes them; a payload that is no
+    JSON object comes out as None (the service answers EPROTO)."""
     if isinstance(topic, bytes):
         topic = topic.decode("utf-8", "replace")
     if payload is None:
@@ -114,22 +34,49 @@ def _decode(topic, payload):
     return topic, payload if isinstance(payload, dict) else None
 
 
-def call(handle, topic, payload):
-    """Serve ``topic`` on the handle's instance; returns a fulfilled Future."""
-    future = Future(handle)
-    inst = handle.instance
-    topic, payload = _decode(topic, payload)
+class LocalSender(Sender):
+    """An in-process handle as a sender: responses go straight into its futures."""
+
+    def __init__(self, userid):
+        super().__init__(userid)
+        self.futures = {}
+        self._tags = itertools.count(1)
+
+    def track(self, future):
+        """Give ``future`` a matchtag and route responses to it."""
+        future.matchtag = next(self._tags)
+        self.futures[future.matchtag] = future
+
+    def deliver(self, request, payload, error):
+        future = self.futures.get(request.matchtag)
+        if future is None:
+            return
+        if error is not None:
+            del self.futures[request.matchtag]
+            future.fulfill_error(OSError(*error))
+            return
+        if not future._streaming:
+            del self.futures[request.matchtag]
+        future.fulfill(payload)
+
+
+def send_local(inst, sender, topic, payload, future):
+    """Serve one request of an in-process handle."""
+    sender.track(future)
     with inst.operation():
-        service = TOPICS.get(topic)
-        if service is None:
-            future.fulfill_error(OSError(errno.ENOSYS, "Function not implemented"))
-            return future
-        try:
-            if payload is None:
-                raise OSError(errno.EPROTO, "Protocol error")
-            future.fulfill(service(inst, payload))
-        except OSError as exc:
-            future.fulfill_error(exc)
-        except (TypeError, ValueError, AttributeError):  # a field of the wrong type
-            future.fulfill_error(OSError(errno.EPROTO, "Protocol error"))
+        serve(inst, Request(topic, payload, sender, future.matchtag))
+
+
+def send(handle, topic, payload=None, future=None, streaming=False):
+    """Send a request on ``handle``; returns its future (``future``, or a new one)."""
+    if future is None:
+        future = Future(handle, streaming=streaming)
+    topic, payload = _decode(topic, payload)
+    handle._send(topic, payload, future)
+    return future
+
+
+def closed(future):
+    """Fail ``future`` as a request on a closed handle does."""
+    future.fulfill_error(OSError(errno.ECONNRESET, "Connection reset by peer"))
     return future

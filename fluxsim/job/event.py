@@ -7,7 +7,8 @@ eventlog ends after ``clean``, the exec eventlog after ``done``.
 import errno
 
 from fluxsim.eventlog import EventLogEvent
-from fluxsim.future import END, Future
+from fluxsim.future import Future
+from fluxsim.rpc import send
 
 __all__ = [
     "MAIN_EVENTS",
@@ -37,73 +38,33 @@ MAIN_EVENTS = frozenset(
     }
 )
 
-#: eventlog paths a watch accepts, and the event that ends each
-_EVENTLOGS = {
-    "eventlog": ("eventlog", "clean"),
-    "guest.exec.eventlog": ("exec.eventlog", "done"),
-    "exec.eventlog": ("exec.eventlog", "done"),
-}
-
-
 class JobEventWatchFuture(Future):
     """A streaming future of :class:`EventLogEvent`; ``None`` marks the end."""
 
     def __init__(self, handle):
-        super().__init__(handle)
-        self._streaming = True
-        self._job = None
-        self._watcher = None
+        super().__init__(handle, streaming=True)
 
     def get_event(self, autoreset=True):
         """The next event, or None once the eventlog is complete."""
-        value = self._take(autoreset=autoreset)
-        return None if value is END else value
+        try:
+            value = self._take(autoreset=autoreset)
+        except OSError as exc:
+            if exc.errno == errno.ENODATA:
+                return None
+            raise
+        return EventLogEvent(value["event"])
 
     def cancel(self, stop=False):
-        """Stop watching: the stream ends."""
-        with self._inst.lock:
-            if self._job is not None and self._watcher in self._job.watchers:
-                self._job.watchers.remove(self._watcher)
-                self.fulfill(END)
+        """Stop watching: the stream ends (and with ``stop``, its callback too)."""
+        if stop:
+            self.stop()
+        send(self._handle, "job-info.eventlog-watch-cancel", {"matchtag": self.matchtag})
 
 
 def event_watch_async(flux_handle, jobid, eventlog="eventlog"):
     """Watch a job eventlog; returns a :class:`JobEventWatchFuture`."""
-    future = JobEventWatchFuture(flux_handle)
-    inst = flux_handle.instance
-    with inst.operation():
-        job = inst.jobmanager.jobs.get(int(jobid))
-        key = _EVENTLOGS.get(eventlog)
-        if job is None or key is None:
-            future.fulfill_error(FileNotFoundError(errno.ENOENT, "No such file or directory"))
-            return future
-        name, last = key
-        log = job.eventlog if name == "eventlog" else job.exec_eventlog
-        for event in log:
-            future.fulfill(EventLogEvent(event))
-        if _complete(job, name, log, last):
-            future.fulfill(END)
-            return future
-
-        def watcher(watched, which, event):
-            if which != name:
-                return
-            future.fulfill(EventLogEvent(event))
-            if event.name == last:
-                watched.watchers.remove(watcher)
-                future.fulfill(END)
-
-        future._job = job
-        future._watcher = watcher
-        job.watchers.append(watcher)
-    return future
-
-
-def _complete(job, name, log, last):
-    if log and log[-1].name == last:
-        return True
-    # an exec eventlog that never started is complete once the job is inactive
-    return name == "exec.eventlog" and not job.active
+    payload = {"id": int(jobid), "path": eventlog, "flags": 0}
+    return send(flux_handle, "job-info.eventlog-watch", payload, JobEventWatchFuture(flux_handle))
 
 
 def event_watch(flux_handle, jobid, eventlog="eventlog"):

@@ -16,6 +16,7 @@ futures not yet submitted, as documented; flux's raises AttributeError there
 
 import collections
 import concurrent.futures
+import errno
 import itertools
 import logging
 import os
@@ -23,14 +24,18 @@ import threading
 
 from fluxsim import handle as _handle
 from fluxsim.constants import (
+    FLUX_JOB_URGENCY_DEFAULT,
     FLUX_JOB_DEBUG,
     FLUX_JOB_NOVALIDATE,
     FLUX_JOB_PRE_SIGNED,
     FLUX_JOB_WAITABLE,
 )
-from fluxsim.job.event import MAIN_EVENTS, JobException
+from fluxsim.eventlog import EventLogEvent
+from fluxsim.future import Future
+from fluxsim.job.event import MAIN_EVENTS, JobEventWatchFuture, JobException
 from fluxsim.job.submit import _jobspec_string
 from fluxsim.job.JobID import JobID
+from fluxsim.rpc import send
 
 __all__ = ["FluxExecutor", "FluxExecutorFuture"]
 
@@ -170,14 +175,14 @@ class FluxExecutor:
         if threads < 0:
             raise ValueError("the number of threads must be > 0")
         self._handle = _handle.Flux(*handle_args, **handle_kwargs)
-        self._inst = self._handle.instance
+        self._engine = self._handle._engine
         self._lock = threading.Condition()
         self._pending = collections.deque()  # (kind, args, kwargs, future) to submit
-        self._updates = collections.deque()  # (future, event) to deliver
+        self._updates = collections.deque()  # (kind, future, value, exc) to handle
         self._active = set()
         self._shutdown = False
         self._broken = False
-        self._virtual = self._inst.clock == "virtual"
+        self._virtual = getattr(self._engine, "clock", "real") == "virtual"
         self._thread = None
         if not self._virtual:
             prefix = thread_name_prefix or f"{type(self).__name__}-{self._counter()}"
@@ -238,16 +243,16 @@ class FluxExecutor:
         return future
 
     def _drive(self, ready):
-        """Virtual clock: advance the instance until ``ready()``, delivering events."""
-        inst = self._inst
+        """Virtual clock: advance the instance until ``ready()``, handling responses."""
+        engine = self._engine
         while True:
             self._deliver()
             if ready():
                 return
-            with inst.lock:
+            with engine.lock:
                 if self._updates:
                     continue
-                inst.drive(lambda: bool(self._updates))
+                engine.drive(lambda: bool(self._updates))
 
     def _submit_pending(self):
         while True:
@@ -259,70 +264,92 @@ class FluxExecutor:
                 continue
             self._start(kind, args, kwargs, future)
 
-    def _start(self, kind, args, kwargs, future):
-        inst = self._inst
-        try:
-            if kind == "submit":
-                text = _jobspec_string(args[0] if args else kwargs.pop("jobspec"))
-                with inst.operation():
-                    job = inst.submit(text, *args[1:2], **_submit_flags(kwargs))
-                    self._watch(job, future)
-                future._set_jobid(JobID(job.id))
-            else:
-                with inst.operation():
-                    job = inst.jobmanager.jobs.get(int(args[0]))
-                    if job is None:
-                        raise ValueError("job ID does not match any job")
-                    self._watch(job, future)
-        except Exception as exc:  # any submission error fails only this future
-            future.set_exception(exc)
-            return
+    def _listen(self, kind, future):
+        """A response hook: queue the request's responses for the executor thread
+        (called with the engine's lock held)."""
 
-    def _watch(self, job, future):
-        """Queue the job's past and future main events for ``future`` (lock held)."""
-        self._active.add(future)
-        for event in job.eventlog:
-            self._updates.append((future, event))
-
-        def watcher(watched, which, event):
-            if which != "eventlog":
-                return
-            self._updates.append((future, event))
-            if event.name == "clean":
-                watched.watchers.remove(watcher)
+        def listener(value, exc):
+            self._updates.append((kind, future, value, exc))
             with self._lock:
                 self._lock.notify_all()
 
-        if job.active:
-            job.watchers.append(watcher)
-        with self._lock:
-            self._lock.notify_all()
+        return listener
+
+    def _start(self, kind, args, kwargs, future):
+        """Send the job's submit (or, to attach, its eventlog watch)."""
+        self._active.add(future)
+        if kind == "attach":
+            self._watch(future)
+            return
+        try:
+            text = _jobspec_string(args[0] if args else kwargs.pop("jobspec"))
+            flags = _submit_flags(kwargs)
+            payload = {"J": text, "urgency": args[1] if len(args) > 1 else
+                       flags.get("urgency", FLUX_JOB_URGENCY_DEFAULT), "flags": flags["flags"]}
+        except Exception as exc:  # a bad argument fails only this future
+            self._active.discard(future)
+            future.set_exception(exc)
+            return
+        request = Future(self._handle)
+        request._listener = self._listen("submit", future)
+        send(self._handle, "job-ingest.submit", payload, request)
+
+    def _watch(self, future):
+        """Stream the job's main eventlog to ``future``."""
+        watch = JobEventWatchFuture(self._handle)
+        watch._listener = self._listen("event", future)
+        payload = {"id": int(future._jobid), "path": "eventlog", "flags": 0}
+        send(self._handle, "job-info.eventlog-watch", payload, watch)
 
     def _deliver(self):
-        """Hand queued events to their futures (outside the instance lock)."""
+        """Handle queued responses (outside the engine's lock): job ids, then events."""
         while True:
             try:
-                future, event = self._updates.popleft()
+                kind, future, value, exc = self._updates.popleft()
             except IndexError:
                 return
-            if event.name in future.EVENTS:
-                future._set_event(event)
-            if not future.done():
-                if event.name == "finish":
-                    status = event.context["status"]
-                    if os.WIFEXITED(status):
-                        future.set_result(os.WEXITSTATUS(status))
-                    elif os.WIFSIGNALED(status):
-                        future.set_result(-os.WTERMSIG(status))
-                    else:
-                        future.set_exception(ValueError(status))
-                elif event.name == "exception" and event.context["severity"] == 0:
-                    future.set_exception(JobException(event))
-            if event.name == "clean":
-                self._active.discard(future)
+            if kind == "submit":
+                self._submitted(future, value, exc)
+            elif exc is not None:
+                self._ended(future, exc)
+            else:
+                self._event(future, EventLogEvent(value["event"]))
+
+    def _submitted(self, future, value, exc):
+        if exc is not None:
+            self._active.discard(future)
+            future.set_exception(exc)
+            return
+        future._set_jobid(JobID(value["id"]))
+        self._watch(future)
+
+    def _ended(self, future, exc):
+        """The eventlog stream ended: at ``clean`` (ENODATA), or in error."""
+        self._active.discard(future)
+        if future.done():
+            return
+        if isinstance(exc, FileNotFoundError):
+            exc = ValueError("job ID does not match any job")
+        future.set_exception(exc)
+
+    def _event(self, future, event):
+        if event.name in future.EVENTS:
+            future._set_event(event)
+        if future.done():
+            return
+        if event.name == "finish":
+            status = event.context["status"]
+            if os.WIFEXITED(status):
+                future.set_result(os.WEXITSTATUS(status))
+            elif os.WIFSIGNALED(status):
+                future.set_result(-os.WTERMSIG(status))
+            else:
+                future.set_exception(ValueError(status))
+        elif event.name == "exception" and event.context["severity"] == 0:
+            future.set_exception(JobException(event))
 
     def _run(self):
-        """Executor thread: submit queued jobs and deliver events until shut down and idle."""
+        """Executor thread: submit queued jobs and handle responses until shut down and idle."""
         try:
             while True:
                 self._submit_pending()
@@ -332,8 +359,8 @@ class FluxExecutor:
                         return
                     if not self._pending and not self._updates:
                         self._lock.wait(0.5)
-                if not self._inst.running and not self._updates:
-                    raise OSError(104, "Connection reset by peer")
+                if not self._engine.running and not self._updates:
+                    raise OSError(errno.ECONNRESET, "Connection reset by peer")
         except Exception as exc:
             self._broken = True
             for future in list(self._active):

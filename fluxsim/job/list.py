@@ -2,9 +2,12 @@
 
 import errno
 import os
+from collections.abc import Iterable
 
+from fluxsim.constants import FLUX_USERID_UNKNOWN, State
 from fluxsim.future import Future
-from fluxsim.job.info import JobInfo, job_record
+from fluxsim.job.info import JobInfo
+from fluxsim.rpc import send
 
 __all__ = ["JobListRPC", "job_list", "job_list_inactive", "job_list_id", "get_job"]
 
@@ -13,8 +16,19 @@ class JobListRPC(Future):
     """Future of a job-list query: ``get()`` -> ``{"jobs": [...]}``."""
 
     def get_jobs(self):
-        """The job records (dicts)."""
-        return self.get()["jobs"]
+        """The job records (dicts), from one response or a stream of them."""
+        jobs = []
+        while True:
+            try:
+                response = self.get()
+            except OSError as exc:
+                if exc.errno == errno.ENODATA:
+                    return jobs
+                raise
+            jobs.extend(response["jobs"])
+            if response.get("version", 0) == 0:
+                return jobs
+            self.reset()
 
     def get_jobinfos(self):
         """The job records as :class:`JobInfo` objects."""
@@ -46,52 +60,44 @@ def job_list(
     queue=None,
     constraint=None,
 ):
-    """List jobs, newest first (pending, then running, then inactive, as job-list)."""
-    future = JobListRPC(flux_handle)
-    inst = flux_handle.instance
-    with inst.operation():
-        jobs = list(inst.jobmanager.jobs.values())
-        out = []
-        for job in sorted(jobs, key=_list_order):
-            if states and not (int(job.state) & states):
-                continue
-            if results and (job.active or not (int(job.result()) & results)):
-                continue
-            if name and job.name != name:
-                continue
-            if since and not job.active and job.t_inactive <= since:
-                continue
-            out.append(job_record(job))
-            if max_entries and len(out) >= max_entries:
-                break
-        future.fulfill({"jobs": out})
-    return future
+    """List jobs, newest first (pending, then running, then inactive, as job-list).
+
+    The filters are ANDed with ``constraint`` (RFC 31) as flux's ``job_list`` does.
+    """
+    terms = [] if constraint is None else [constraint]
+    if userid != FLUX_USERID_UNKNOWN:
+        terms.append({"userid": [userid]})
+    if name:
+        terms.append({"name": [name]})
+    if queue:
+        if isinstance(queue, str):
+            queue = [queue]
+        if not isinstance(queue, Iterable):
+            raise ValueError("queue parameter must be a string or iterable")
+        terms.append({"queue": list(queue)})
+    if states and results:
+        terms.append({"or": [{"states": [states]}, {"results": [results]}]})
+    elif states:
+        terms.append({"states": [states]})
+    elif results:
+        terms.append({"results": [results]})
+    payload = {"max_entries": int(max_entries), "attrs": attrs, "since": since,
+               "constraint": {"and": terms}}
+    return send(flux_handle, "job-list.list", payload, JobListRPC(flux_handle))
 
 
-def _list_order(job):
-    # job-list: pending by priority then id, running and inactive newest first
-    if job.active and job.state < 16:
-        return (0, -(job.priority or 0), job.id)
-    if job.active:
-        return (1, -job.t_run, 0)
-    return (2, -job.t_inactive, 0)
-
-
-def job_list_inactive(flux_handle, since=0.0, max_entries=1000, attrs=["all"], name=None, queue=None):
-    """Inactive jobs only."""
-    return job_list(flux_handle, max_entries, attrs, states=64, since=since, name=name)
+def job_list_inactive(flux_handle, since=0.0, max_entries=1000, attrs=["all"], name=None,
+                      queue=None, constraint=None):
+    """Inactive jobs only, of every user."""
+    return job_list(flux_handle, max_entries, attrs, FLUX_USERID_UNKNOWN, int(State.INACTIVE),
+                    since=since, name=name, queue=queue, constraint=constraint)
 
 
 def job_list_id(flux_handle, jobid, attrs=["all"]):
     """Query one job."""
-    future = JobListIdRPC(flux_handle)
-    inst = flux_handle.instance
-    with inst.operation():
-        job = inst.jobmanager.jobs.get(int(jobid))
-        if job is None:
-            future.fulfill_error(FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT)))
-        else:
-            future.fulfill({"job": job_record(job)})
+    payload = {"id": int(jobid), "attrs": attrs}
+    future = send(flux_handle, "job-list.list-id", payload, JobListIdRPC(flux_handle))
+    future.jobid = jobid
     return future
 
 

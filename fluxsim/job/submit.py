@@ -4,6 +4,7 @@ import errno
 
 from fluxsim.future import Future
 from fluxsim.job.JobID import JobID
+from fluxsim.rpc import send
 from fluxsim.constants import (
     FLUX_JOB_DEBUG as FLAG_DEBUG,
     FLUX_JOB_NOVALIDATE as FLAG_NOVALIDATE,
@@ -54,23 +55,15 @@ def submit_async(
         flags |= FLAG_PRE_SIGNED
     if novalidate:
         flags |= FLAG_NOVALIDATE
-    future = SubmitFuture(flux_handle)
-    inst = flux_handle.instance
-    with inst.operation():
-        try:
-            job = inst.submit(text, urgency, flags)
-        except OSError as exc:
-            future.fulfill_error(exc)
-        else:
-            future.fulfill(job.id)
-    return future
+    payload = {"J": text, "urgency": urgency, "flags": flags}
+    return send(flux_handle, "job-ingest.submit", payload, SubmitFuture(flux_handle))
 
 
 def submit_get_id(future):
     """The job id from a :func:`submit_async` future."""
     if future is None:
         raise EnvironmentError(errno.EINVAL, "future must not be None/NULL")
-    return JobID(future.get())
+    return JobID(future.get()["id"])
 
 
 def submit(

@@ -4,10 +4,14 @@ import collections
 import errno
 import os
 import signal
+import time
 
 from fluxsim.constants import FLUX_JOBID_ANY
 from fluxsim.future import Future
+from fluxsim.job.event import event_watch_async
 from fluxsim.job.info import JobInfo
+from fluxsim.jobmanager import result_of
+from fluxsim.rpc import send
 from fluxsim.job.JobID import JobID
 
 __all__ = [
@@ -42,20 +46,6 @@ def waitstatus_to_exitcode(status):
     return -1, f"unexpected wait(2) status {status}"
 
 
-def _wait_result(job):
-    """The job manager's wait response, decoded from the job's end event:
-    its first fatal exception, else its ``finish``."""
-    for event in job.eventlog:
-        ctx = event.context
-        if event.name == "exception" and ctx["severity"] == 0:
-            text = f"Fatal exception type={ctx['type']} {ctx['note']}"
-            return JobWaitResult(job.id, False, text.encode())
-        if event.name == "finish":
-            code, text = waitstatus_to_exitcode(ctx["status"])
-            return JobWaitResult(job.id, code == 0, text.encode())
-    return JobWaitResult(job.id, False, b"")
-
-
 class JobWaitFuture(Future):
     """Future of a :func:`wait_async` request."""
 
@@ -66,56 +56,16 @@ class JobWaitFuture(Future):
 
 def wait_async(flux_handle, jobid=FLUX_JOBID_ANY):
     """Wait for a waitable job to become inactive (or any, by default)."""
-    future = JobWaitFuture(flux_handle)
-    inst = flux_handle.instance
-    with inst.operation():
-        manager = inst.jobmanager
-        if jobid == FLUX_JOBID_ANY:
-            if not manager.waitables:
-                future.fulfill_error(
-                    ChildProcessError(errno.ECHILD, "there are no more waitable jobs")
-                )
-                return future
-            target = None
-        else:
-            target = manager.waitables.pop(int(jobid), None)
-            if target is None:
-                job = manager.jobs.get(int(jobid))
-                if job is not None and not job.waitable:
-                    message = "job was not submitted with FLUX_JOB_WAITABLE"
-                else:
-                    message = "invalid job id, or job may be inactive and not waitable"
-                future.fulfill_error(ChildProcessError(errno.ECHILD, message))
-                return future
-            target.waited = True  # claimed by this waiter
-    future._target = target
-    return future
+    payload = {"id": int(jobid)}
+    return send(flux_handle, "job-manager.wait", payload, JobWaitFuture(flux_handle))
 
 
 def wait_get_status(future):
-    """Block for a :func:`wait_async` response."""
+    """Block for a :func:`wait_async` response: :class:`JobWaitResult`."""
     if future is None:
         raise EnvironmentError(errno.EINVAL, "future must not be None/NULL")
-    if future._responses:
-        return future.get()
-    inst = future._inst
-    target = getattr(future, "_target", None)
-    with inst.lock:
-        if target is not None:
-            inst.drive(lambda: not target.active)
-            found = target
-        else:
-            waitables = inst.jobmanager.waitables
-
-            def ready():
-                return any(not j.active for j in waitables.values())
-
-            inst.drive(ready)
-            found = min((j for j in waitables.values() if not j.active), key=lambda j: j.t_inactive)
-            del waitables[found.id]
-            found.waited = True
-        future.fulfill(_wait_result(found))
-    return future.get()
+    response = future.get()
+    return JobWaitResult(JobID(response["id"]), response["success"], response["errstr"].encode())
 
 
 def wait(flux_handle, jobid=FLUX_JOBID_ANY):
@@ -123,8 +73,43 @@ def wait(flux_handle, jobid=FLUX_JOBID_ANY):
     return wait_async(flux_handle, jobid).get_status()
 
 
-class JobResultFuture(Future):
-    """Future fulfilled with a job's result once it is inactive."""
+class JobResultFuture:
+    """A job's result once it is inactive, read from its eventlog as libjob does."""
+
+    def __init__(self, flux_handle, jobid):
+        self._watch = event_watch_async(flux_handle, JobID(jobid))
+        self._jobid = JobID(jobid)
+        self._events = []
+        self._result = None
+
+    def _step(self):
+        """Take one response of the eventlog stream (blocking)."""
+        try:
+            event = self._watch.get_event()
+        except FileNotFoundError:
+            raise FileNotFoundError(errno.ENOENT, "ENOENT: No such file or directory") from None
+        if event is None:
+            self._result = result_of(self._jobid, self._events)
+        else:
+            self._events.append(event)
+
+    def get(self):
+        """The result dictionary (as ``flux_job_result()``)."""
+        while self._result is None:
+            self._step()
+        return self._result
+
+    def wait_for(self, timeout=-1.0):
+        """Block until the job is inactive; TimeoutError after ``timeout`` seconds."""
+        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
+        while self._result is None:
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(errno.ETIMEDOUT, "Connection timed out")
+                self._watch.wait_for(remaining)
+            self._step()
+        return self
 
     def get_dict(self):
         """The raw result dictionary (as ``flux_job_result()``)."""
@@ -137,25 +122,7 @@ class JobResultFuture(Future):
 
 def result_async(flux_handle, jobid, flags=0):
     """Wait (via the eventlog) for a job to finish and return its result."""
-    future = JobResultFuture(flux_handle)
-    inst = flux_handle.instance
-    with inst.operation():
-        job = inst.jobmanager.jobs.get(int(JobID(jobid)))
-        if job is None:
-            future.fulfill_error(
-                FileNotFoundError(errno.ENOENT, "ENOENT: No such file or directory")
-            )
-            return future
-        if not job.active:
-            future.fulfill(job.result_dict())
-        else:
-            def watcher(watched, which, event):
-                if which == "eventlog" and event.name == "clean":
-                    watched.watchers.remove(watcher)
-                    future.fulfill(watched.result_dict())
-
-            job.watchers.append(watcher)
-    return future
+    return JobResultFuture(flux_handle, jobid)
 
 
 def result(flux_handle, jobid, flags=0):

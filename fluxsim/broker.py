@@ -1,0 +1,233 @@
+"""``fluxsim start``: a simulated broker process, as ``flux start`` runs one.
+
+The instance runs on the real clock in this process and is served on
+``local://<rundir>/local-0`` (:mod:`fluxsim.listener`).  The initial
+program (COMMAND, or an interactive shell) runs with ``FLUX_URI`` set to
+it, fluxsim's ``flux`` command first on ``PATH`` and fluxsim's ``flux``
+package first on ``PYTHONPATH``, so programs written against Flux run
+unchanged.  ``fluxsim start`` exits with the program's status (128 + N if
+signal N ended it) once everything it started is stopped: the program's
+process group, every job's tasks, the socket and the run directory.
+
+Options are ``flux start``'s, where they apply::
+
+    fluxsim start [--test-size=N] [--test-hosts=HOSTLIST] [-c PATH]
+                  [--conf=KEY=VALUE ...] [-S ATTR=VALUE ...] [-o OPTIONS] [COMMAND...]
+
+With no size and no resources configured, the instance has this machine's
+cores and GPUs, as a singleton ``flux start`` has.
+"""
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+__all__ = ["main", "parser", "resources", "program_environment"]
+
+#: Environment variables of a parent instance that must not leak into a child.
+_PARENT_ONLY = ("FLUX_JOB_ID", "FLUX_JOB_SIZE", "FLUX_JOB_NNODES", "FLUX_TASK_RANK",
+                "FLUX_TASK_LOCAL_ID", "FLUX_KVS_NAMESPACE", "FLUX_JOB_TMPDIR")
+
+
+def parser():
+    """``flux start``'s options that a simulated broker honours."""
+    p = argparse.ArgumentParser(
+        prog="flux start", description="Start a simulated Flux instance (fluxsim).")
+    p.add_argument("-s", "--test-size", type=int, metavar="N",
+                   help="the number of brokers (nodes) of the instance")
+    p.add_argument("--test-hosts", metavar="HOSTLIST",
+                   help="the hostnames of the test brokers")
+    p.add_argument("-c", "--config-path", metavar="PATH",
+                   help="a TOML config file, or a directory of them")
+    p.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                   help="set a config key (a TOML value)")
+    p.add_argument("-S", "--setattr", action="append", default=[], metavar="ATTR=VALUE",
+                   help="set a broker attribute")
+    p.add_argument("-o", "--broker-opts", action="append", default=[], metavar="OPTIONS",
+                   help="broker options, e.g. -Sattr=value (comma separated)")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="be chatty")
+    p.add_argument("command", nargs=argparse.REMAINDER, help="the initial program")
+    return p
+
+
+def _key_value(option, text):
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise SystemExit(f"flux-start: {option} requires KEY=VALUE, not {text!r}")
+    return key, value
+
+
+def configuration(args):
+    """The instance config of ``-c`` and ``--conf``."""
+    from fluxsim import config as _config
+
+    conf = _config.load(args.config_path) if args.config_path else {}
+    for text in args.conf:
+        key, value = _key_value("--conf", text)
+        _config.set_key(conf, key, _config.parse_value(value))
+    return conf
+
+
+def attributes(args):
+    """Broker attributes of ``-S`` and ``-o,-S...``."""
+    attrs = {}
+    for text in args.setattr:
+        key, value = _key_value("--setattr", text)
+        attrs[key] = value
+    for opts in args.broker_opts:
+        for opt in opts.split(","):
+            if opt.startswith("-S"):
+                key, value = _key_value("-S", opt[2:])
+                attrs[key] = value
+    return attrs
+
+
+def _local_gpus():
+    """GPUs this machine shows (NVIDIA device nodes), as hwloc would count them."""
+    try:
+        names = os.listdir("/dev")
+    except OSError:
+        return 0
+    return sum(1 for n in names if n.startswith("nvidia") and n[len("nvidia"):].isdigit())
+
+
+def resources(args, conf):
+    """``fluxsim.start`` keywords for the instance's resources."""
+    if "resource" in conf or "fake-resources" in conf:
+        return {}
+    size = args.test_size or 1
+    if size < 1:
+        raise SystemExit("flux-start: --test-size must be >= 1")
+    hosts = args.test_hosts or [socket.gethostname()] * size
+    return {"nnodes": size, "cores_per_node": os.cpu_count() or 1,
+            "gpus_per_node": _local_gpus(), "hosts": hosts}
+
+
+def program_environment(uri, bindir, parent_env=None):
+    """The environment of the initial program: ``FLUX_URI``, and fluxsim's
+    ``flux`` command (in ``bindir``) and package found first."""
+    from fluxsim import dropin
+
+    env = dict(os.environ if parent_env is None else parent_env)
+    for name in _PARENT_ONLY:
+        env.pop(name, None)
+    env["FLUX_URI"] = uri
+    env["PATH"] = os.pathsep.join(filter(None, (dropin.write_command(bindir), env.get("PATH"))))
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, (dropin.PYTHONPATH, dropin.PACKAGE_ROOT, env.get("PYTHONPATH"))))
+    return env
+
+
+def _parent_level():
+    """The parent instance's ``instance-level`` (-1 if not inside one)."""
+    uri = os.environ.get("FLUX_URI")
+    if not uri:
+        return -1
+    try:
+        from fluxsim.handle import Flux
+
+        handle = Flux(uri)
+        try:
+            return int(handle.attr_get("instance-level"))
+        finally:
+            handle.close()
+    except (OSError, ValueError):
+        return -1
+
+
+def _exit_status(returncode):
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def run(args):
+    """Start the instance, run the initial program, stop everything; its status."""
+    import fluxsim
+    from fluxsim.listener import Listener
+
+    conf = configuration(args)
+    try:
+        inst = fluxsim.start(config=conf, **resources(args, conf))
+    except (ValueError, OSError) as exc:
+        print(f"flux-start: {exc}", file=sys.stderr)
+        return 1
+    listener = None
+    child = None
+    try:
+        level = _parent_level() + 1
+        inst.attrs.update({"instance-level": str(level)})
+        if level > 0:
+            inst.attrs["parent-uri"] = os.environ["FLUX_URI"]
+        inst.attrs.update(attributes(args))
+        listener = Listener(inst, os.path.join(inst.rundir, "local-0"))
+        inst.serve_as(listener.uri)
+        command = args.command
+        if command and command[0] == "--":
+            command = command[1:]
+        if not command:
+            command = [os.environ.get("SHELL", "/bin/sh")]
+        env = program_environment(listener.uri, os.path.join(inst.rundir, "bin"))
+        session = not sys.stdin.isatty()
+        try:
+            child = subprocess.Popen(command, env=env, start_new_session=session)
+        except OSError as exc:
+            print(f"flux-start: {command[0]}: {exc.strerror}", file=sys.stderr)
+            return 127 if isinstance(exc, FileNotFoundError) else 126
+        status = _exit_status(_wait(child))
+        if session:
+            _kill_group(child.pid, signal.SIGKILL)  # what the program left behind
+        return status
+    finally:
+        if child is not None and child.poll() is None:
+            _stop(child)
+        if listener is not None:
+            listener.close()
+        inst.shutdown()
+
+
+def _wait(child):
+    """Wait for the initial program, passing SIGINT, SIGTERM and SIGHUP on to it."""
+    def forward(signum, frame):
+        try:
+            child.send_signal(signum)
+        except OSError:
+            pass
+
+    old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        return child.wait()
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
+def _kill_group(pgid, sig):
+    try:
+        os.killpg(pgid, sig)
+        return True
+    except OSError:
+        return False
+
+
+def _stop(child):
+    """Stop the initial program and its process group: SIGTERM, then SIGKILL."""
+    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, None)):
+        if not _kill_group(child.pid, sig):
+            child.send_signal(sig)
+        try:
+            child.wait(grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def main(argv=None):
+    """``fluxsim start ...``"""
+    args = parser().parse_args(argv)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

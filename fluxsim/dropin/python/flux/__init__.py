@@ -1,0 +1,9 @@
+"""flux-core 0.88's ``flux`` package, served by fluxsim (see :mod:`fluxsim.dropin`)."""
+
+from fluxsim.dropin.alias import install
+
+install()
+
+from fluxsim.handle import Flux  # noqa: E402
+
+__all__ = ["core", "kvs", "rpc", "constants", "Flux"]

@@ -1,0 +1,164 @@
+"""The broker side of ``local://``: an instance served on an owner-only Unix socket.
+
+As flux-core's connector-local does, a :class:`Listener` accepts clients
+on ``<rundir>/local-0`` (mode 0600 in a 0700 directory; no TCP), refuses a
+client of another user, and hands each request to the instance's services
+(:mod:`fluxsim.services`); when a client goes away, its streams and waits
+are stopped.
+"""
+
+import logging
+import os
+import queue
+import socket
+import struct
+import threading
+
+from fluxsim import wire
+from fluxsim.services import Request, Sender, serve
+
+__all__ = ["Listener"]
+
+_CRED = struct.Struct("3i")
+
+
+def _peer_uid(sock):
+    pid, uid, gid = _CRED.unpack(
+        sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _CRED.size)
+    )
+    return uid
+
+
+class _Client(Sender):
+    """One connected client: reads its requests, writes its responses in order."""
+
+    def __init__(self, listener, sock, userid):
+        super().__init__(userid)
+        self.listener = listener
+        self.sock = sock
+        self.outbox = queue.SimpleQueue()
+        self.reader = threading.Thread(target=self._read, name="fluxsim-client", daemon=True)
+        self.writer = threading.Thread(target=self._write, name="fluxsim-client-w", daemon=True)
+
+    def start(self):
+        self.reader.start()
+        self.writer.start()
+
+    def deliver(self, request, payload, error):
+        message = {"matchtag": request.matchtag}
+        if error is None:
+            message["payload"] = payload
+        else:
+            message["errnum"], message["errstr"] = error
+        self.outbox.put(message)
+
+    def _write(self):
+        try:
+            while True:
+                message = self.outbox.get()
+                if message is None:
+                    return
+                wire.send(self.sock, message)
+        except OSError:
+            self.stop()  # the client is gone: the reader ends too
+        finally:
+            self.reader.join()
+            self.sock.close()
+
+    def _read(self):
+        inst = self.listener.instance
+        try:
+            while True:
+                try:
+                    message = wire.receive(self.sock)
+                except OSError:
+                    message = None
+                if message is None:
+                    return
+                topic, tag = message.get("topic"), message.get("matchtag")
+                if not isinstance(topic, str) or not isinstance(tag, int):
+                    return  # not a fluxsim client: drop it
+                try:
+                    with inst.operation():
+                        serve(inst, Request(topic, message.get("payload"), self, tag))
+                except OSError:
+                    return  # the instance stopped
+        finally:
+            with inst.lock:
+                self.cancel_all()
+            self.outbox.put(None)
+            self.listener._forget(self)
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def stop(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class Listener:
+    """Serves ``instance`` on the Unix socket ``path`` until :meth:`close`."""
+
+    def __init__(self, instance, path):
+        self.instance = instance
+        self.path = path
+        self._clients = set()
+        self._lock = threading.Lock()
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)
+        try:
+            self._sock.bind(path)
+        finally:
+            os.umask(old)
+        os.chmod(path, 0o600)
+        self._sock.listen(64)
+        self.uri = f"local://{path}"
+        self._thread = threading.Thread(target=self._accept, name="fluxsim-listener", daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        owner = self.instance.owner
+        while True:
+            try:
+                sock, _ = self._sock.accept()
+            except OSError:
+                return
+            try:
+                uid = _peer_uid(sock)
+            except OSError:
+                sock.close()
+                continue
+            if uid != owner:
+                logging.getLogger(__name__).warning("refused a client of user %d", uid)
+                sock.close()
+                continue
+            client = _Client(self, sock, uid)
+            with self._lock:
+                self._clients.add(client)
+            client.start()
+
+    def _forget(self, client):
+        with self._lock:
+            self._clients.discard(client)
+
+    def close(self):
+        """Stop accepting, disconnect every client, remove the socket."""
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._sock.close()
+        self._thread.join()
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:
+            client.stop()
+            client.writer.join()
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass

@@ -1,0 +1,180 @@
+"""job-manager: wait, raise, kill, urgency and purge, with its checks and messages."""
+
+import errno
+import signal
+
+from fluxsim.constants import FLUX_JOBID_ANY, State
+from fluxsim.jobmanager import PURGE_BATCH_MAX
+from fluxsim.services.request import DEFERRED
+
+__all__ = ["TOPICS", "wait_response"]
+
+
+def _job(inst, payload, errnum):
+    """The active job the payload's ``id`` names, else the job manager's error."""
+    job = inst.jobmanager.jobs.get(payload.get("id"))
+    if job is None:
+        raise OSError(errnum, "unknown job id")
+    if not job.active:
+        raise OSError(errnum, "job is inactive")
+    return job
+
+
+def _raise(inst, request):
+    payload = request.payload
+    job = _job(inst, payload, errno.ENOENT)
+    severity = payload.get("severity", 0)
+    etype = payload.get("type", "cancel")
+    note = payload.get("note", "")
+    if not isinstance(severity, int) or not 0 <= severity <= 7:
+        raise OSError(errno.EPROTO, "invalid exception severity")
+    if not isinstance(etype, str) or not isinstance(note, str):
+        raise OSError(errno.EPROTO, "Protocol error")
+    inst.jobmanager.raise_exception(job, etype, severity, note, request.userid)
+    return None
+
+
+def _kill(inst, request):
+    payload = request.payload
+    job = _job(inst, payload, errno.EINVAL)
+    signum = payload.get("signum", signal.SIGTERM)
+    if not isinstance(signum, int) or not 0 < signum < signal.NSIG:
+        raise OSError(errno.EINVAL, "Invalid signal number")
+    if not job.state & State.RUNNING:
+        raise OSError(errno.EINVAL, "job is not running")
+    inst.execution.signal(job, signum)
+    return None
+
+
+def _urgency(inst, request):
+    # checks in job-manager urgency.c's order, with its messages
+    payload = request.payload
+    urgency = payload.get("urgency")
+    if not isinstance(urgency, int) or not 0 <= urgency <= 31:
+        raise OSError(errno.EINVAL, "urgency value is out of range")
+    job = inst.jobmanager.jobs.get(payload.get("id"))
+    if job is None:
+        raise OSError(errno.EINVAL, "unknown job")
+    if not job.active:
+        raise OSError(errno.EINVAL, "job is inactive")
+    if job.R is not None:
+        raise OSError(errno.EINVAL, "urgency cannot be changed once resources are allocated")
+    old = job.urgency
+    inst.jobmanager.set_urgency(job, urgency, request.userid)
+    return {"old_urgency": old}
+
+
+def _purge(inst, request):
+    # job-manager purge.c's checks, in its order, with its messages
+    payload = request.payload
+    try:
+        age, num, batch, force = (payload[k] for k in ("age_limit", "num_limit", "batch", "force"))
+    except KeyError:
+        raise OSError(errno.EPROTO, "Protocol error") from None
+    numbers = (int, float)
+    if (
+        not isinstance(age, numbers) or isinstance(age, bool)
+        or any(not isinstance(v, int) or isinstance(v, bool) for v in (num, batch))
+        or not isinstance(force, bool)
+    ):
+        raise OSError(errno.EPROTO, "Protocol error")
+    if age != -1 and age < 0:
+        raise OSError(errno.EINVAL, "if set, age limit must be >= 0")
+    if num != -1 and num < 0:
+        raise OSError(errno.EINVAL, "if set, num limit must be >= 0")
+    if not 1 <= batch <= PURGE_BATCH_MAX:
+        raise OSError(errno.EINVAL, f"batch must be >= 1 and <= {PURGE_BATCH_MAX}")
+    age = None if age == -1 else float(age)
+    num = None if num == -1 else num
+    manager = inst.jobmanager
+    if not force:
+        return {"count": manager.purge_count(age, num)}
+    return {"count": len(manager.purge(age, num, batch))}
+
+
+def wait_response(job):
+    """job-manager's wait response for an inactive job: its first fatal
+    exception, else its ``finish`` status."""
+    from fluxsim.job.wait import waitstatus_to_exitcode
+
+    for event in job.eventlog:
+        ctx = event.context
+        if event.name == "exception" and ctx["severity"] == 0:
+            text = f"Fatal exception type={ctx['type']} {ctx['note']}"
+            return {"id": job.id, "success": False, "errstr": text}
+        if event.name == "finish":
+            code, text = waitstatus_to_exitcode(ctx["status"])
+            return {"id": job.id, "success": code == 0, "errstr": text}
+    return {"id": job.id, "success": False, "errstr": ""}
+
+
+def _wait(inst, request):
+    manager = inst.jobmanager
+    jobid = request.payload.get("id")
+    if not isinstance(jobid, int):
+        raise OSError(errno.EPROTO, "Protocol error")
+    if jobid == FLUX_JOBID_ANY:
+        return _wait_any(inst, request)
+    target = manager.waitables.get(jobid)
+    if target is None or target.waited:
+        job = manager.jobs.get(jobid)
+        if job is not None and not job.waitable:
+            raise OSError(errno.ECHILD, "job was not submitted with FLUX_JOB_WAITABLE")
+        raise OSError(errno.ECHILD, "invalid job id, or job may be inactive and not waitable")
+    target.waited = True  # claimed by this waiter
+    if not target.active:
+        del manager.waitables[jobid]
+        return wait_response(target)
+
+    def watcher(job, which, event):
+        if which == "eventlog" and event.name == "clean":
+            job.watchers.remove(watcher)
+            manager.waitables.pop(job.id, None)
+            request.finish(wait_response(job))
+
+    def unwatch():
+        if watcher in target.watchers:
+            target.watchers.remove(watcher)
+        target.waited = False
+
+    target.watchers.append(watcher)
+    return request.defer(unwatch)
+
+
+def _unclaimed_inactive(manager):
+    done = [j for j in manager.waitables.values() if not j.active and not j.waited]
+    return min(done, key=lambda j: j.t_inactive) if done else None
+
+
+def _wait_any(inst, request):
+    manager = inst.jobmanager
+    found = _unclaimed_inactive(manager)
+    if found is not None:
+        del manager.waitables[found.id]
+        return wait_response(found)
+    if not any(not j.waited for j in manager.waitables.values()):
+        raise OSError(errno.ECHILD, "there are no more waitable jobs")
+
+    def listener(job, event):
+        if event.name != "clean" or not job.waitable or job.waited:
+            return
+        manager.listeners.remove(listener)
+        manager.waitables.pop(job.id, None)
+        job.waited = True
+        request.finish(wait_response(job))
+
+    def unlisten():
+        if listener in manager.listeners:
+            manager.listeners.remove(listener)
+
+    manager.listeners.append(listener)
+    return request.defer(unlisten)
+
+
+TOPICS = {
+    "job-manager.kill": _kill,
+    "job-manager.purge": _purge,
+    "job-manager.raise": _raise,
+    "job-manager.urgency": _urgency,
+    "job-manager.wait": _wait,
+}

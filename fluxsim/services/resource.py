@@ -1,0 +1,66 @@
+"""resource: ``drain``, ``undrain`` and ``status``, as the resource module answers."""
+
+import errno
+
+from fluxsim.resource import idset
+
+__all__ = ["TOPICS", "drain_info"]
+
+
+def _targets(inst, payload):
+    # the range is checked by the resource status, for every caller
+    try:
+        return list(idset.decode(str(payload.get("targets", ""))))
+    except ValueError:
+        raise OSError(errno.EINVAL, "invalid idset") from None
+
+
+def _drain(inst, request):
+    payload = request.payload
+    ranks = _targets(inst, payload)
+    reason = payload.get("reason", "")
+    if not isinstance(reason, str):
+        raise OSError(errno.EPROTO, "Protocol error")
+    overwrite = payload.get("mode") is not None
+    if inst.resources.drain(ranks, reason, inst.timestamp(), overwrite=overwrite):
+        inst.request_schedule()
+    return None
+
+
+def _undrain(inst, request):
+    if inst.resources.undrain(_targets(inst, request.payload)):
+        inst.request_schedule()
+    return None
+
+
+def drain_info(drained):
+    """``{idset: {"timestamp", "reason"}}``: drained ranks grouped by when and why."""
+    groups = {}
+    for rank, (timestamp, reason) in sorted(drained.items()):
+        groups.setdefault((round(timestamp), reason), []).append(rank)
+    return {
+        idset.encode(ranks): {"timestamp": float(t), "reason": reason}
+        for (t, reason), ranks in groups.items()
+    }
+
+
+def _status(inst, request):
+    offline = sorted(inst.resources.offline)
+    online = [r for r in range(inst.R.nnodes) if r not in inst.resources.offline]
+    R = inst.R.to_dict()
+    R.pop("scheduling", None)
+    return {
+        "R": R,
+        "drain": drain_info(inst.resources.drained),
+        "online": idset.encode(online),
+        "offline": idset.encode(offline),
+        "exclude": "",
+        "torpid": "",
+    }
+
+
+TOPICS = {
+    "resource.drain": _drain,
+    "resource.status": _status,
+    "resource.undrain": _undrain,
+}
