@@ -94,10 +94,35 @@ def _local_gpus():
     return sum(1 for n in names if n.startswith("nvidia") and n[len("nvidia"):].isdigit())
 
 
+def _enclosing_R():
+    """R of the job this broker runs in (``flux batch``/``alloc``), or None."""
+    jobid, uri = os.environ.get("FLUX_JOB_ID"), os.environ.get("FLUX_URI")
+    if not jobid or not uri:
+        return None
+    from fluxsim.handle import Flux
+    from fluxsim.job import JobID, job_info_lookup
+
+    try:
+        handle = Flux(uri)
+    except OSError:
+        return None
+    try:
+        return job_info_lookup(handle, JobID(jobid), ["R"]).get_decode()["R"]
+    except (OSError, ValueError):
+        return None
+    finally:
+        handle.close()
+
+
 def resources(args, conf):
-    """``fluxsim.start`` keywords for the instance's resources."""
+    """``fluxsim.start`` keywords for the instance's resources: the config's,
+    else the enclosing job's allocation, else this machine's."""
     if "resource" in conf or "fake-resources" in conf:
         return {}
+    if not args.test_size:
+        R = _enclosing_R()
+        if R is not None:
+            return {"R": R}
     size = args.test_size or 1
     if size < 1:
         raise SystemExit("flux-start: --test-size must be >= 1")
@@ -168,6 +193,8 @@ def run(args):
             command = command[1:]
         if not command:
             command = [os.environ.get("SHELL", "/bin/sh")]
+        elif len(command) == 1 and any(c.isspace() or c in ";&|<>$()'\"" for c in command[0]):
+            command = ["/bin/sh", "-c", command[0]]  # one argument: a shell command line
         env = program_environment(listener.uri, os.path.join(inst.rundir, "bin"))
         session = not sys.stdin.isatty()
         try:

@@ -361,7 +361,7 @@ class Rv1:
         if self.nslots:
             execution["nslots"] = self.nslots
         if self.has_nodelist:
-            execution["nodelist"] = [hostlist.encode(self.nodelist)]
+            execution["nodelist"] = [hostlist.encode(self.nodelist)] if self.ranks else []
         if self.properties:
             execution["properties"] = {
                 name: idset.encode(members)

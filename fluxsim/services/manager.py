@@ -171,7 +171,57 @@ def _wait_any(inst, request):
     return request.defer(unlisten)
 
 
+def _slice(text):
+    """A Python slice from job-manager's ``[start:stop:step]`` text."""
+    if not (isinstance(text, str) and text.startswith("[") and text.endswith("]")):
+        raise OSError(errno.EINVAL, "invalid slice")
+    parts = text[1:-1].split(":")
+    if len(parts) > 3:
+        raise OSError(errno.EINVAL, "invalid slice")
+    try:
+        values = [int(p) if p.strip() else None for p in parts]
+    except ValueError:
+        raise OSError(errno.EINVAL, "invalid slice") from None
+    if len(values) == 1:
+        index = values[0]
+        if index is None:
+            raise OSError(errno.EINVAL, "invalid slice")
+        return slice(index, None if index == -1 else index + 1)
+    return slice(*values)
+
+
+def _history(inst, request):
+    """The requester's jobs, newest first, cut by ``slice`` (``flux job last``)."""
+    cut = _slice(request.payload.get("slice", "[:1]"))
+    jobs = [j.id for j in inst.jobmanager.jobs.values() if j.userid == request.userid]
+    jobs.sort(reverse=True)
+    return {"jobs": jobs[cut]}
+
+
+def _drain_queue(inst, request):
+    """``job-manager.drain``: answer once no job is active."""
+    manager = inst.jobmanager
+    if not any(j.active for j in manager.jobs.values()):
+        return {}
+
+    def listener(job, event):
+        # the job becomes inactive just after its clean event
+        if event.name == "clean" and not any(
+                j.active for j in manager.jobs.values() if j is not job):
+            manager.listeners.remove(listener)
+            request.finish({})
+
+    def unlisten():
+        if listener in manager.listeners:
+            manager.listeners.remove(listener)
+
+    manager.listeners.append(listener)
+    return request.defer(unlisten)
+
+
 TOPICS = {
+    "job-manager.drain": _drain_queue,
+    "job-manager.history.get": _history,
     "job-manager.kill": _kill,
     "job-manager.purge": _purge,
     "job-manager.raise": _raise,

@@ -59,7 +59,32 @@ def _status(inst, request):
     }
 
 
+def union(Rs):
+    """One R holding every rank, core and GPU of the R sets ``Rs``."""
+    from fluxsim.resource.rv1 import RankInfo, Rv1
+
+    merged = {}
+    for R in Rs:
+        for info in R.ranks.values():
+            host, cores, gpus = merged.get(info.rank, (info.hostname, frozenset(), frozenset()))
+            merged[info.rank] = (host, cores | info.cores, gpus | info.gpus)
+    return Rv1(RankInfo(rank, host, cores, gpus) for rank, (host, cores, gpus) in merged.items())
+
+
+def _sched_status(inst, request):
+    """``sched.resource-status``: all, allocated and down R, as ``flux resource list`` reads it."""
+    allocated = [job.R for job in inst.jobmanager.jobs.values()
+                 if job.active and job.R is not None]
+    down = set(inst.resources.offline) | set(inst.resources.drained)
+    return {
+        "all": inst.R.to_dict(),
+        "allocated": union(allocated).to_dict(),
+        "down": inst.R.copy_ranks(sorted(down)).to_dict() if down else union([]).to_dict(),
+    }
+
+
 TOPICS = {
+    "sched.resource-status": _sched_status,
     "resource.drain": _drain,
     "resource.status": _status,
     "resource.undrain": _undrain,

@@ -1,0 +1,88 @@
+"""The instance's own commands: ``getattr``, ``lsattr``, ``version``, ``env``, ``python``."""
+
+import os
+import sys
+
+from fluxsim.command.common import ArgumentParser, fail, handle
+
+__all__ = ["main"]
+
+
+def _getattr(argv):
+    p = ArgumentParser(prog="flux-getattr")
+    p.add_argument("name")
+    args = p.parse_args(argv)
+    try:
+        print(handle().attr_get(args.name))
+    except OSError as exc:
+        return fail("getattr", f"{args.name}: {exc.strerror}")
+    return 0
+
+
+def _lsattr(argv):
+    p = ArgumentParser(prog="flux-lsattr")
+    p.add_argument("-v", "--values", action="store_true", help="show values too")
+    args = p.parse_args(argv)
+    h = handle()
+    for name in h.rpc("attr.list").get()["names"]:
+        if args.values:
+            print(f"{name:<30}{h.attr_get(name)}")
+        else:
+            print(name)
+    return 0
+
+
+def _version(argv):
+    from fluxsim import __version__
+    from fluxsim.instance import FLUX_VERSION
+
+    ArgumentParser(prog="flux-version").parse_args(argv)
+    print(f"commands:    \t\t{FLUX_VERSION}")
+    print(f"libflux-core:\t\t{FLUX_VERSION}")
+    if os.environ.get("FLUX_URI"):
+        try:
+            print(f"broker:      \t\t{handle().attr_get('version')}")
+        except OSError:
+            pass
+    print(f"build-options:\t\t+fluxsim=={__version__}")
+    return 0
+
+
+def _dropin_env():
+    """The variables that make fluxsim's ``flux`` package importable."""
+    from fluxsim import dropin
+
+    path = os.environ.get("PYTHONPATH", "")
+    parts = [dropin.PYTHONPATH, dropin.PACKAGE_ROOT]
+    rest = [p for p in path.split(os.pathsep) if p and p not in parts]
+    return {"PYTHONPATH": os.pathsep.join(parts + rest)}
+
+
+def _env(argv):
+    p = ArgumentParser(prog="flux-env")
+    p.add_argument("command", nargs="...")
+    args = p.parse_args(argv)
+    env = _dropin_env()
+    if not args.command:
+        for key, value in env.items():
+            print(f'export {key}="{value}"')
+        return 0
+    os.environ.update(env)
+    try:
+        os.execvp(args.command[0], args.command)
+    except OSError as exc:
+        return fail("env", f"{args.command[0]}: {exc.strerror}", 127)
+
+
+def _python(argv):
+    os.environ.update(_dropin_env())
+    os.execv(sys.executable, [sys.executable] + argv)
+
+
+_COMMANDS = {"getattr": _getattr, "lsattr": _lsattr, "version": _version, "env": _env,
+             "python": _python}
+
+
+def main(prog, argv):
+    """Run ``flux PROG ARGV``."""
+    return _COMMANDS[prog](argv)

@@ -1,0 +1,287 @@
+"""``flux job`` (info, eventlog, attach, wait, status, cancel, kill, id, last) and ``flux cancel``.
+
+Output and exit codes are flux-core 0.88's: ``attach`` prints the job's
+output and exits with its exit code (128 + N for signal N, 1 after a fatal
+exception), ``status`` with the highest of its jobs', ``wait`` with 1 and
+``flux-job: ERROR`` when a job failed.
+"""
+
+import base64
+import errno
+import json
+import os
+import signal
+import sys
+
+from fluxsim.command.common import ArgumentParser, fail, handle, jobid as jobid_type
+
+__all__ = ["main", "attach"]
+
+
+def _exception_line(event, jobid, t0):
+    ctx = event.context
+    return (f"{event.timestamp - t0:.3f}s: job.exception {jobid.f58} type={ctx['type']} "
+            f"severity={ctx['severity']} {ctx['note']}")
+
+
+def _print_output(h, jobid, label):
+    """Copy the job's ``guest.output`` eventlog to stdout/stderr until every stream ends."""
+    import flux.job
+
+    try:
+        watch = flux.job.event_watch_async(h, jobid, "guest.output")
+        expected = None
+        eofs = 0
+        while expected is None or eofs < expected:
+            event = watch.get_event()
+            if event is None:
+                return
+            ctx = event.context
+            if event.name == "header":
+                expected = sum(ctx.get("count", {}).values()) or 0
+            elif event.name == "data":
+                data = ctx.get("data", "")
+                if ctx.get("encoding") == "base64":
+                    data = base64.b64decode(data).decode(errors="replace")
+                stream = sys.stderr if ctx.get("stream") == "stderr" else sys.stdout
+                if label:
+                    data = "".join(f"{ctx.get('rank')}: {line}"
+                                   for line in data.splitlines(keepends=True))
+                stream.write(data)
+                stream.flush()
+                if ctx.get("eof"):
+                    eofs += 1
+            elif event.name == "eof":
+                eofs += 1
+        watch.cancel()
+    except OSError:
+        return  # no output eventlog: output went to files
+
+
+def attach(h, jobid, wait_event=None, label=False):
+    """``flux job attach``: follow the job, print its output; its exit code."""
+    import flux.job
+    from fluxsim.job.wait import waitstatus_to_exitcode
+
+    t0 = None
+    status = None
+    fatal = False
+    started = False
+    for event in flux.job.event_watch(h, jobid):
+        if t0 is None:
+            t0 = event.timestamp
+        if event.name == "exception":
+            print(_exception_line(event, jobid, t0), file=sys.stderr)
+            fatal = fatal or event.context["severity"] == 0
+        elif event.name == "start" and not started:
+            started = True
+            _print_output(h, jobid, label)
+        elif event.name == "finish":
+            status = event.context["status"]
+        if wait_event is not None and event.name == wait_event:
+            return 0
+    if status is not None:
+        code, text = waitstatus_to_exitcode(status)
+        if code:
+            print(f"flux-job: {text}", file=sys.stderr)
+        return code
+    return 1 if fatal else 0
+
+
+def _info(args, h):
+    import flux.job
+
+    try:
+        data = flux.job.job_info_lookup(h, args.id, args.keys).get()
+    except OSError as exc:
+        return fail("job", f"{args.id}: {exc.strerror}" if exc.errno != errno.ENOENT
+                    else "No such file or directory")
+    for key in args.keys:
+        value = data[key]
+        print(value if isinstance(value, str) else json.dumps(value), end="")
+        if isinstance(value, str) and not value.endswith("\n"):
+            print()
+    return 0
+
+
+def _format_event(event):
+    """``TIMESTAMP NAME KEY=VALUE ...`` as ``flux job eventlog`` prints an entry."""
+    ctx = " ".join(f"{k}={json.dumps(v, separators=(',', ':'))}" for k, v in event.context.items())
+    return f"{event.timestamp:.6f} {event.name}" + (f" {ctx}" if ctx else "")
+
+
+def _eventlog(args, h):
+    import flux.job
+    from fluxsim.eventlog import EventLogEvent
+
+    try:
+        if args.follow:
+            events = flux.job.event_watch(h, args.id, args.path)
+        else:
+            text = flux.job.job_info_lookup(h, args.id, [args.path]).get()[args.path]
+            events = (EventLogEvent(line) for line in text.splitlines() if line)
+        for event in events:
+            print(_format_event(event))
+    except OSError as exc:
+        return fail("job", f"{args.id}: {exc.strerror}" if exc.strerror else str(exc))
+    return 0
+
+
+def _attach(args, h):
+    return attach(h, args.id, wait_event=args.wait_event, label=args.label_io)
+
+
+def _wait(args, h):
+    import flux.job
+
+    target = args.id if args.id is not None else flux.job.FLUX_JOBID_ANY if hasattr(
+        flux.job, "FLUX_JOBID_ANY") else 0xFFFFFFFFFFFFFFFF
+    try:
+        result = flux.job.wait(h, target)
+    except OSError as exc:
+        return fail("job", exc.strerror, 2 if exc.errno == errno.ECHILD else 1)
+    if not result.success:
+        return fail("job", f"{result.errstr.decode()}" if args.id is not None
+                    else f"{result.jobid.f58}: {result.errstr.decode()}")
+    if args.id is None:
+        print(result.jobid.f58)
+    return 0
+
+
+def _status(args, h):
+    import flux.job
+
+    worst = 0
+    for jobid in args.ids:
+        try:
+            res = flux.job.result_async(h, jobid).get_dict()
+        except OSError:
+            return fail("job", f"{jobid}: No such job")
+        if args.json:
+            print(json.dumps(res))
+        status = res.get("waitstatus", -1)
+        code = 0 if status < 0 else (128 + os.WTERMSIG(status) if os.WIFSIGNALED(status)
+                                     else os.WEXITSTATUS(status))
+        if res["exception_occurred"] and res.get("exception_severity") == 0:
+            code = max(code, args.exception_exit_code)
+        worst = max(worst, code)
+    return worst
+
+
+def _cancel(args, h, prog="job"):
+    import flux.job
+
+    status = 0
+    for jobid in args.ids:
+        try:
+            flux.job.cancel(h, jobid, args.message)
+        except OSError as exc:
+            status = fail(prog if prog == "cancel" else "job", f"{jobid.f58}: {exc.strerror}")
+    return status
+
+
+def _kill(args, h):
+    import flux.job
+
+    signum = args.signal
+    try:
+        signum = int(signum)
+    except ValueError:
+        name = signum.upper()
+        try:
+            signum = int(getattr(signal, name if name.startswith("SIG") else f"SIG{name}"))
+        except AttributeError:
+            return fail("job", f"kill: Invalid signal {args.signal}")
+    status = 0
+    for jobid in args.ids:
+        try:
+            flux.job.kill(h, jobid, signum)
+        except OSError as exc:
+            status = fail("job", f"kill {jobid.f58}: {exc.strerror}")
+    return status
+
+
+def _id(args, h):
+    from flux.job import JobID
+
+    for text in args.ids or sys.stdin.read().split():
+        try:
+            jobid = JobID(text)
+        except (ValueError, TypeError):
+            return fail("job", f"id: malformed input: {text}")
+        print(jobid.dec if args.to == "dec" else getattr(jobid, args.to.replace("-", "")))
+    return 0
+
+
+def _last(args, h):
+    slice_text = args.slice or "[:1]"
+    if not slice_text.startswith("["):
+        slice_text = f"[:{slice_text}]"
+    try:
+        jobs = h.rpc("job-manager.history.get", {"slice": slice_text}).get()["jobs"]
+    except OSError as exc:
+        return fail("job", exc.strerror)
+    if not jobs:
+        return fail("job", "job history is empty")
+    from flux.job import JobID
+
+    for jobid in jobs:
+        print(JobID(jobid).f58)
+    return 0
+
+
+def _job_parser():
+    p = ArgumentParser(prog="flux-job")
+    sub = p.add_subparsers(dest="sub", required=True, metavar="COMMAND")
+    s = sub.add_parser("info")
+    s.add_argument("id", type=jobid_type)
+    s.add_argument("keys", nargs="+")
+    s = sub.add_parser("eventlog")
+    s.add_argument("-f", "--follow", action="store_true")
+    s.add_argument("-p", "--path", default="eventlog")
+    s.add_argument("id", type=jobid_type)
+    s = sub.add_parser("attach")
+    s.add_argument("-l", "--label-io", action="store_true")
+    s.add_argument("--wait-event")
+    s.add_argument("id", type=jobid_type)
+    s = sub.add_parser("wait")
+    s.add_argument("-a", "--all", action="store_true")
+    s.add_argument("id", type=jobid_type, nargs="?")
+    s = sub.add_parser("status")
+    s.add_argument("-v", "--verbose", action="count", default=0)
+    s.add_argument("-e", "--exception-exit-code", type=int, default=1)
+    s.add_argument("-j", "--json", action="store_true")
+    s.add_argument("ids", type=jobid_type, nargs="+")
+    for name in ("cancel", "raise"):
+        s = sub.add_parser(name)
+        s.add_argument("-m", "--message", default=None)
+        s.add_argument("ids", type=jobid_type, nargs="+")
+    s = sub.add_parser("kill")
+    s.add_argument("-s", "--signal", default="SIGTERM")
+    s.add_argument("ids", type=jobid_type, nargs="+")
+    s = sub.add_parser("id")
+    s.add_argument("-t", "--to", default="dec",
+                   choices=("dec", "kvs", "hex", "dothex", "words", "f58", "f58plain", "emoji"))
+    s.add_argument("-f", "--from", dest="from_", default="any")
+    s.add_argument("ids", nargs="*")
+    s = sub.add_parser("last")
+    s.add_argument("slice", nargs="?")
+    return p
+
+
+_JOB = {"info": _info, "eventlog": _eventlog, "attach": _attach, "wait": _wait,
+        "status": _status, "cancel": _cancel, "raise": _cancel, "kill": _kill, "id": _id,
+        "last": _last}
+
+
+def main(prog, argv):
+    """Run ``flux job ...`` or ``flux cancel ...``."""
+    if prog == "cancel":
+        p = ArgumentParser(prog="flux-cancel")
+        p.add_argument("-m", "--message", default=None)
+        p.add_argument("ids", type=jobid_type, nargs="+")
+        args = p.parse_args(argv)
+        return _cancel(args, handle(), prog="cancel")
+    args = _job_parser().parse_args(argv)
+    h = None if args.sub == "id" else handle()
+    return _JOB[args.sub](args, h)

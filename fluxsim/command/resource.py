@@ -1,0 +1,167 @@
+"""``flux resource`` (list, status, info, drain, undrain) and ``flux queue`` (list, status)."""
+
+import sys
+import time
+
+from fluxsim.command.common import ArgumentParser, fail, handle
+
+__all__ = ["main"]
+
+
+def _rset(R):
+    from fluxsim.resource.rv1 import Rv1
+
+    return Rv1.from_dict(R)
+
+
+def _counts(R):
+    return len(R.ranks), R.ncores, R.ngpus
+
+
+def _nodelist(R):
+    from fluxsim.resource import hostlist
+
+    return hostlist.encode(R.nodelist) if R.ranks else ""
+
+
+def _minus(R, other):
+    """R without the cores and GPUs of ``other``."""
+    from fluxsim.resource.rv1 import RankInfo, Rv1
+
+    out = []
+    for rank, info in R.ranks.items():
+        taken = other.ranks.get(rank)
+        cores = info.cores - (taken.cores if taken else frozenset())
+        gpus = info.gpus - (taken.gpus if taken else frozenset())
+        if cores or gpus:
+            out.append(RankInfo(rank, info.hostname, cores, gpus))
+    return Rv1(out)
+
+
+def _list(args, h):
+    status = h.rpc("sched.resource-status").get()
+    every, allocated, down = (_rset(status[k]) for k in ("all", "allocated", "down"))
+    free = _minus(_minus(every, allocated), down)
+    print("     STATE NNODES NCORES NGPUS NODELIST")
+    for name, R in (("free", free), ("allocated", allocated), ("down", down)):
+        nnodes, ncores, ngpus = _counts(R)
+        print(f"{name:>10} {nnodes:>6} {ncores:>6} {ngpus:>5} {_nodelist(R)}")
+    return 0
+
+
+def _info(args, h):
+    R = _rset(h.rpc("sched.resource-status").get()["all"])
+    nnodes, ncores, ngpus = _counts(R)
+    print(f"{nnodes} Nodes, {ncores} Cores, {ngpus} GPUs")
+    return 0
+
+
+def _status(args, h):
+    from fluxsim.resource import hostlist, idset
+
+    status = h.rpc("resource.status").get()
+    R = _rset(status["R"])
+    drained = set()
+    for ranks in status["drain"]:
+        drained.update(idset.decode(ranks))
+    offline = set(idset.decode(status["offline"]))
+    rows = {}
+    for rank, info in R.ranks.items():
+        state = "drained" if rank in drained else "avail"
+        up = "✗" if rank in offline else "✔"
+        rows.setdefault((state, up), []).append(info.hostname)
+    print("       STATE UP NNODES NODELIST")
+    for (state, up), hosts in rows.items():
+        print(f"{state:>12} {up} {len(hosts):>6} {hostlist.encode(hosts)}")
+    return 0
+
+
+def _targets(h, text):
+    """An idset of ranks, or a hostlist of the instance's hosts, as an idset string."""
+    from fluxsim.resource import hostlist, idset
+
+    try:
+        idset.decode(text)
+        return text
+    except ValueError:
+        pass
+    R = _rset(h.rpc("resource.status").get()["R"])
+    wanted = set(hostlist.decode(text))
+    ranks = [rank for rank, info in R.ranks.items() if info.hostname in wanted]
+    if not ranks:
+        raise ValueError(f"invalid targets: {text}")
+    return idset.encode(ranks)
+
+
+def _drain(args, h):
+    if not args.targets:
+        status = h.rpc("resource.status").get()
+        print("TIMESTAMP            STATE    RANKS     REASON")
+        for ranks, entry in status["drain"].items():
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(entry["timestamp"]))
+            print(f"{stamp:<20} drained  {ranks:<9} {entry['reason']}")
+        return 0
+    try:
+        targets = _targets(h, args.targets)
+        h.rpc("resource.drain", {"targets": targets, "reason": " ".join(args.reason),
+                                 "mode": "overwrite" if args.force else None}).get()
+    except (OSError, ValueError) as exc:
+        return fail("resource", getattr(exc, "strerror", None) or str(exc))
+    return 0
+
+
+def _undrain(args, h):
+    try:
+        h.rpc("resource.undrain", {"targets": _targets(h, args.targets)}).get()
+    except (OSError, ValueError) as exc:
+        return fail("resource", getattr(exc, "strerror", None) or str(exc))
+    return 0
+
+
+def _queue_list(args, h):
+    R = _rset(h.rpc("sched.resource-status").get()["all"])
+    nnodes, ncores, ngpus = _counts(R)
+    print(" EN ST TDEFAULT   TLIMIT     NNODES     NCORES      NGPUS")
+    print(f"  ✔  ✔ {'inf':>8} {'inf':>8} {f'0-{nnodes}':>10} {f'0-{ncores}':>10} "
+          f"{f'0-{ngpus}':>10}")
+    return 0
+
+
+def _queue_status(args, h):
+    print("Job submission is enabled")
+    print("Scheduling is started")
+    return 0
+
+
+def _parser(prog):
+    p = ArgumentParser(prog=f"flux-{prog}")
+    sub = p.add_subparsers(dest="sub", required=True, metavar="COMMAND")
+    if prog == "queue":
+        sub.add_parser("list")
+        sub.add_parser("status")
+        return p
+    for name in ("list", "info", "status"):
+        sub.add_parser(name)
+    s = sub.add_parser("drain")
+    s.add_argument("-f", "--force", action="count", default=0)
+    s.add_argument("targets", nargs="?")
+    s.add_argument("reason", nargs="*")
+    s = sub.add_parser("undrain")
+    s.add_argument("targets")
+    return p
+
+
+_RESOURCE = {"list": _list, "info": _info, "status": _status, "drain": _drain,
+             "undrain": _undrain}
+_QUEUE = {"list": _queue_list, "status": _queue_status}
+
+
+def main(prog, argv):
+    """Run ``flux resource ...`` or ``flux queue ...``."""
+    args = _parser(prog).parse_args(argv)
+    table = _QUEUE if prog == "queue" else _RESOURCE
+    try:
+        return table[args.sub](args, handle())
+    except OSError as exc:
+        print(f"flux-{prog}: {exc.strerror or exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,139 @@
+"""``fluxsim start``: a broker process that programs written against Flux reach unchanged.
+
+Expected behaviour is ``flux start``'s (flux-core 0.88.0, recorded on a real
+instance where a message or exit code is compared): the initial program's
+exit status, ``FLUX_URI=local://<rundir>/local-0``, an owner-only socket,
+nothing left behind.
+"""
+
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+import fluxsim
+from fluxsim.listener import Listener
+
+START = [sys.executable, "-m", "fluxsim.cli", "start"]
+
+
+def _start(*command, size=1, timeout=120, **kwargs):
+    return subprocess.run(START + [f"--test-size={size}", *command], capture_output=True,
+                          text=True, timeout=timeout, **kwargs)
+
+
+def test_exit_status_is_the_initial_programs():
+    assert _start("sh", "-c", "exit 3").returncode == 3
+    assert _start("true").returncode == 0
+
+
+def test_a_signalled_program_exits_128_plus_the_signal():
+    assert _start("sh", "-c", "kill -TERM $$").returncode == 128 + signal.SIGTERM
+
+
+def test_one_argument_is_a_shell_command_line():
+    out = _start("echo a; echo b").stdout.split()
+    assert out == ["a", "b"]
+
+
+def test_the_program_gets_a_local_uri_and_the_flux_package():
+    code = "import flux, os; h = flux.Flux(); print(os.environ['FLUX_URI']); " \
+           "print(h.attr_get('size')); print(flux.__name__, h.attr_get('local-uri'))"
+    proc = _start(sys.executable, "-c", code, size=3)
+    assert proc.returncode == 0, proc.stderr
+    uri, size, line = proc.stdout.splitlines()
+    assert uri.startswith("local://") and uri.endswith("/local-0")
+    assert size == "3"
+    assert line == f"flux {uri}"
+
+
+def test_socket_and_rundir_are_owner_only_and_removed_after():
+    code = textwrap.dedent("""
+        import os, stat
+        path = os.environ["FLUX_URI"][len("local://"):]
+        print(path)
+        print(oct(stat.S_IMODE(os.stat(path).st_mode)))
+        print(oct(stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode)))
+    """)
+    proc = _start(sys.executable, "-c", code)
+    path, sock_mode, dir_mode = proc.stdout.split()
+    assert (sock_mode, dir_mode) == ("0o600", "0o700")
+    assert not os.path.exists(path) and not os.path.exists(os.path.dirname(path))
+
+
+def test_a_job_submitted_from_another_process_runs_and_its_tasks_reach_the_instance():
+    code = textwrap.dedent(f"""
+        import sys, flux, flux.job
+        h = flux.Flux()
+        task = [{sys.executable!r}, "-c",
+                "import flux; h = flux.Flux(); print(h.attr_get('size'))"]
+        js = flux.job.JobspecV1.from_command(task, num_tasks=2, num_nodes=2)
+        js.stdout = sys.argv[1]
+        jobid = flux.job.submit(h, js, waitable=True)
+        print(flux.job.wait(h, jobid).success, flux.job.result(h, jobid).returncode)
+    """)
+    out = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"dropin-{os.getpid()}.out")
+    try:
+        proc = _start(sys.executable, "-c", code, out, size=2)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.split() == ["True", "0"]
+        with open(out) as f:
+            assert f.read().split() == ["2", "2"]
+    finally:
+        if os.path.exists(out):
+            os.unlink(out)
+
+
+def test_what_the_program_leaves_running_is_stopped():
+    # the program exits and leaves a process behind in its group
+    proc = _start("sh", "-c", "sleep 300 & echo $!")
+    pid = int(proc.stdout.split()[0])
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the background process outlived fluxsim start")
+
+
+def test_a_killed_fluxsim_start_stops_its_program():
+    child = subprocess.Popen(START + ["sh", "-c", "echo $$; sleep 300"],
+                             stdout=subprocess.PIPE, text=True)
+    pid = int(child.stdout.readline())
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(30) == 128 + signal.SIGTERM
+    with pytest.raises(ProcessLookupError):
+        for _ in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+
+
+def test_an_unknown_program_fails_as_a_shell_would():
+    assert _start("no-such-program-here").returncode == 127
+
+
+def test_a_client_of_another_user_is_refused(tmp_path, monkeypatch):
+    inst = fluxsim.start(nnodes=1, cores_per_node=1)
+    path = str(tmp_path / "local-0")
+    monkeypatch.setattr(inst, "owner", inst.owner + 1)  # this process is now "another user"
+    listener = Listener(inst, path)
+    try:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(path)
+        sock.settimeout(10)
+        assert sock.recv(1) == b""  # closed without a word
+        sock.close()
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    finally:
+        listener.close()
+        inst.shutdown()
+    assert not os.path.exists(path)
