@@ -472,13 +472,15 @@ class FluxExecutor(ParslExecutor, RepresentationMixin):
             self._fx.shutdown(wait=False)
         if self._watchdog is not None and self._watchdog is not threading.current_thread():
             self._watchdog.join(timeout=10.0)
+        # its thread ends once no job is left: before the instance goes, so
+        # that it does not see its instance vanish under it
+        for thread in getattr(self._fx, "_executor_threads", ()):
+            thread.join(timeout=10.0)
         if self._instance is not None and self._instance.owned:
             try:
                 self._instance.stop(self._backend)
             except Exception:
                 logger.exception("Executor %s: stopping the Flux instance failed", self.label)
-        for thread in getattr(self._fx, "_executor_threads", ()):
-            thread.join(timeout=10.0)
         for task in tasks:
             self._forget(task, force=True)
         if self._made_dir and not self.keep_files:

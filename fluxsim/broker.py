@@ -167,8 +167,60 @@ def _exit_status(returncode):
     return 128 - returncode if returncode < 0 else returncode
 
 
+class _Forward:
+    """SIGINT, SIGTERM and SIGHUP go to the initial program, as ``flux start``
+    passes them on; one that comes before the program starts is delivered
+    as soon as it does (or ends the start, if it never does)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self):
+        self.child = None
+        self.pending = None
+        self._old = {}
+
+    def __enter__(self):
+        self._old = {s: signal.signal(s, self._handle) for s in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc):
+        for s, handler in self._old.items():
+            signal.signal(s, handler)
+
+    def _handle(self, signum, frame):
+        if self.child is None:
+            self.pending = signum
+            return
+        try:
+            self.child.send_signal(signum)
+        except OSError:
+            pass
+
+    def started(self, child):
+        """The program is running: deliver what came before."""
+        self.child = child
+        if self.pending is not None:
+            self._handle(self.pending, None)
+
+
+def _initial_program(args):
+    command = args.command
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        return [os.environ.get("SHELL", "/bin/sh")]
+    if len(command) == 1 and any(c.isspace() or c in ";&|<>$()'\"" for c in command[0]):
+        return ["/bin/sh", "-c", command[0]]  # one argument: a shell command line
+    return command
+
+
 def run(args):
     """Start the instance, run the initial program, stop everything; its status."""
+    with _Forward() as forward:
+        return _run(args, forward)
+
+
+def _run(args, forward):
     import fluxsim
     from fluxsim.listener import Listener
 
@@ -188,21 +240,18 @@ def run(args):
         inst.attrs.update(attributes(args))
         listener = Listener(inst, os.path.join(inst.rundir, "local-0"))
         inst.serve_as(listener.uri)
-        command = args.command
-        if command and command[0] == "--":
-            command = command[1:]
-        if not command:
-            command = [os.environ.get("SHELL", "/bin/sh")]
-        elif len(command) == 1 and any(c.isspace() or c in ";&|<>$()'\"" for c in command[0]):
-            command = ["/bin/sh", "-c", command[0]]  # one argument: a shell command line
+        command = _initial_program(args)
         env = program_environment(listener.uri, os.path.join(inst.rundir, "bin"))
         session = not sys.stdin.isatty()
+        if forward.pending is not None:
+            return 128 + forward.pending
         try:
             child = subprocess.Popen(command, env=env, start_new_session=session)
         except OSError as exc:
             print(f"flux-start: {command[0]}: {exc.strerror}", file=sys.stderr)
             return 127 if isinstance(exc, FileNotFoundError) else 126
-        status = _exit_status(_wait(child))
+        forward.started(child)
+        status = _exit_status(child.wait())
         if session:
             _kill_group(child.pid, signal.SIGKILL)  # what the program left behind
         return status
@@ -212,22 +261,6 @@ def run(args):
         if listener is not None:
             listener.close()
         inst.shutdown()
-
-
-def _wait(child):
-    """Wait for the initial program, passing SIGINT, SIGTERM and SIGHUP on to it."""
-    def forward(signum, frame):
-        try:
-            child.send_signal(signum)
-        except OSError:
-            pass
-
-    old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    try:
-        return child.wait()
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
 
 
 def _kill_group(pgid, sig):

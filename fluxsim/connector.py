@@ -17,6 +17,7 @@ import threading
 import time
 
 from fluxsim import wire
+from fluxsim.constants import FLUX_NODEID_ANY
 
 __all__ = ["Connection", "connect", "socket_path"]
 
@@ -66,15 +67,18 @@ class Connection:
         self._reader = threading.Thread(target=self._read, name="fluxsim-connector", daemon=True)
         self._reader.start()
 
-    def send(self, topic, payload, future):
-        """Send one request; its responses go to ``future``."""
+    def send(self, topic, payload, future, nodeid=FLUX_NODEID_ANY):
+        """Send one request; its responses go to ``future`` (None: no response)."""
         with self.lock:
             if not self.running:
-                future.fulfill_error(OSError(errno.ECONNRESET, "Connection reset by peer"))
+                if future is not None:
+                    future.fulfill_error(OSError(errno.ECONNRESET, "Connection reset by peer"))
                 return
-            future.matchtag = next(self._tags)
-            self._futures[future.matchtag] = future
-        message = {"topic": topic, "payload": payload, "matchtag": future.matchtag}
+            matchtag = 0
+            if future is not None:
+                matchtag = future.matchtag = next(self._tags)
+                self._futures[matchtag] = future
+        message = {"topic": topic, "payload": payload, "matchtag": matchtag, "nodeid": nodeid}
         try:
             with self._write:
                 wire.send(self._sock, message)
@@ -135,10 +139,6 @@ class Connection:
 
     def close(self):
         """Close the connection (the broker stops this client's streams and waits)."""
-        try:
-            self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self._sock.close()
+        wire.hang_up(self._sock)
         if threading.current_thread() is not self._reader:
             self._reader.join()

@@ -23,7 +23,9 @@ import signal
 import subprocess
 
 from fluxsim import shell
+from fluxsim.shell.files import stage as stage_files
 from fluxsim.job.JobID import JobID
+from fluxsim.output import LOG_DEBUG, LOG_FATAL, OutputLog, OutputReader
 from fluxsim.resource import idset
 from fluxsim.resource.rv1 import deadline
 from fluxsim.testexec import TestconfError, exec_plan
@@ -108,6 +110,8 @@ class Execution:
 
     def __init__(self, instance):
         self.instance = instance
+        #: drains the task pipes of streams that go to guest.output
+        self.output = OutputReader(instance)
 
     # -- start ---------------------------------------------------------------
 
@@ -208,11 +212,23 @@ class Execution:
                  for t in rank.taskids]
                 for rank in info.ranks
             ]
-            stdout, stderr = self._output_files(job, info)
+            # the job's tmpdirs exist before the output files open ({{tmpdir}})
+            ex.layout = info
+            for rank in info.ranks:
+                tmpdir = shell.job_tmpdir(inst.rundir, rank.nodeid, f58)
+                os.makedirs(tmpdir, mode=0o700, exist_ok=True)
+                stage_files(system.get("files"), tmpdir)
+            stdout, stderr, redirects, logfiles = self._output_files(job, info)
         except (ValueError, OSError, TypeError, KeyError, IndexError, AttributeError):
             self._shells_failed(job)
             return
-        ex.layout = info
+        verbose = info.options.get("verbose", 0)
+        log = job.output = OutputLog(manager, job, info.total_ntasks,
+                                     verbose if isinstance(verbose, int) else 0)
+        log.files.update(logfiles)
+        log.header()
+        for stream, path in redirects.items():
+            log.redirect(stream, path)
         self._post_exec(
             job,
             "shell.init",
@@ -222,21 +238,24 @@ class Execution:
                 "size": info.size,
             },
         )
-        for rank in info.ranks:
-            os.makedirs(shell.job_tmpdir(inst.rundir, rank.nodeid, f58), mode=0o700, exist_ok=True)
         ex.started = True
         self._start_expiration(job)
         failed = None
         try:
             for rank, rank_envs in zip(info.ranks, envs):
                 binding = _binding(rank, info.options)
+                tmpdir = shell.job_tmpdir(inst.rundir, rank.nodeid, f58)
                 for local_id, taskid in enumerate(rank.taskids):
                     env = rank_envs[local_id]
                     cpus = binding[local_id] if binding else None
+                    # the shell renders mustache tags ({{tmpdir}}, ...) in the arguments
+                    argv = [shell.mustache.render(arg, info, job.id, nodeid=rank.nodeid,
+                                                  taskid=taskid, tmpdir=tmpdir)
+                            if "{{" in arg else arg for arg in command]
                     try:
                         with _bound(cpus):
                             proc = subprocess.Popen(
-                                command,
+                                argv,
                                 cwd=cwd,
                                 env=env,
                                 stdin=subprocess.DEVNULL,
@@ -249,6 +268,9 @@ class Execution:
                         failed = (rank, taskid, exc)
                         break
                     ex.procs[proc.pid] = (proc, rank, taskid)
+                    for pipe, stream in ((proc.stdout, "stdout"), (proc.stderr, "stderr")):
+                        if pipe is not None:
+                            self.output.add(pipe, log.stream(stream, taskid))
                     inst.watch_process(proc, lambda p, j=job: self._task_exited(j, p))
                 if failed:
                     break
@@ -256,6 +278,7 @@ class Execution:
             for f in (stdout, stderr):
                 if hasattr(f, "close"):
                     f.close()
+            log.spawned()
         manager.started(job)
         if failed is None:
             self._post_exec(job, "shell.start", {"taskmap": json.loads(info.taskmap.dumps())})
@@ -266,6 +289,7 @@ class Execution:
             f"task {taskid} (host {rank.hostname}): start failed: "
             f"{arg0}: {os.strerror(exc.errno or errno.ENOENT)}"
         )
+        log.log(rank.nodeid, LOG_FATAL, note)
         # the shell exits 127 (not found) or 126 (not executable), as a shell does
         ex.exception_status = (127 if exc.errno == errno.ENOENT else 126) << 8
         manager.raise_exception(job, "exec", 0, note, userid=inst.owner)
@@ -297,45 +321,60 @@ class Execution:
         self._complete(job, status)
 
     def _output_files(self, job, info):
-        """Open the jobspec's stdout/stderr files, or the instance's per-job log.
+        """Where the tasks' stdout and stderr go: ``(stdout, stderr, redirects, logfiles)``.
 
-        A malformed ``output`` option or a file that cannot be opened raises
+        A stream the jobspec sends to a file is that file, opened once for
+        all tasks (stderr follows a named stdout: ``subprocess.STDOUT``);
+        ``redirects`` gives its path as the shell's redirect event does.
+        Any other stream is a pipe the output plugin reads into guest.output
+        and into the instance's per-job file, opened in ``logfiles``.  A
+        malformed ``output`` option or a file that cannot be opened raises
         (the shell's output plugin fails the shell); nothing stays open then.
         """
         output = info.options.get("output") or {}
-        files = []
+        tmpdir = shell.job_tmpdir(self.instance.rundir, info.ranks[0].nodeid, JobID(job.id).f58)
+        targets, redirects, logfiles = [], {}, {}
         try:
             for stream in ("stdout", "stderr"):
                 path = (output.get(stream) or {}).get("path")
                 if path is None and stream == "stderr":
                     path = (output.get("stdout") or {}).get("path")
                     if path is not None:
-                        files.append(subprocess.STDOUT)
+                        targets.append(subprocess.STDOUT)
+                        redirects[stream] = redirects["stdout"]
                         continue
                 if path is None:
                     path = self.instance.output_path(job, stream)
-                else:
-                    path = shell.mustache.render(path, info, job.id)
+                    logfiles[stream] = open(path, "wb", buffering=0)
+                    targets.append(subprocess.PIPE)
+                    continue
+                # the event names no shell: per-node tags stay as written
+                redirects[stream] = shell.mustache.render(path, info, job.id, nodeid=-1,
+                                                          tmpdir=tmpdir)
                 # the shell truncates unless output.mode=append; one open per job
                 # serves all its tasks
                 mode = "ab" if output.get("mode") == "append" else "wb"
-                files.append(open(path, mode))
+                targets.append(open(shell.mustache.render(path, info, job.id, tmpdir=tmpdir), mode))
         except BaseException:
-            for f in files:
+            for f in (*targets, *logfiles.values()):
                 if hasattr(f, "close"):
                     f.close()
             raise
-        return files[0], files[1]
+        return targets[0], targets[1], redirects, logfiles
 
     def _task_exited(self, job, proc):
         ex = job.exec
         if ex is None or proc.pid not in ex.procs:
             return
-        _proc, rank, taskid = ex.procs.pop(proc.pid)
+        _proc, rank, taskid = ex.procs[proc.pid]
+        if job.output.when_open(taskid, lambda: self._task_exited(job, proc)):
+            return  # a task completes at its exit and EOF on its streams, both
+        del ex.procs[proc.pid]
         rc = proc.returncode
         signaled = -rc if rc < 0 else 0
         # the job shell reports a signalled task as exit code 128+signo
         code = 128 + signaled if signaled else rc
+        job.output.log(rank.nodeid, LOG_DEBUG, f"task {taskid} complete status={code}")
         if not ex.statuses:
             # the shell posts only the first task exit
             self._post_exec(
@@ -360,6 +399,7 @@ class Execution:
 
     def _shells_exited(self, job, status):
         for rank in job.exec.layout.ranks:
+            job.output.log(rank.nodeid, LOG_DEBUG, f"exit {status >> 8}")
             self._post_exec(job, "shell-exit", {"rank": rank.rank, "wait_status": status})
         self._complete(job, status)
 
@@ -370,6 +410,8 @@ class Execution:
         if ex is None or not job.active or job.waitstatus is not None:
             return
         ex.timer_token += 1
+        if job.output is not None:
+            job.output.close()
         if ex.layout is not None:
             f58 = JobID(job.id).f58
             for rank in ex.layout.ranks:
@@ -437,6 +479,7 @@ class Execution:
 
     def shutdown(self):
         """Kill every task still running (instance shutdown)."""
+        self.output.stop()
         for job in list(self.instance.jobmanager.jobs.values()):
             if job.exec is not None and not job.exec.mock:
                 self._signal_procs(job.exec, signal.SIGKILL)

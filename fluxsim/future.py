@@ -1,4 +1,4 @@
-"""Futures as flux's bindings have them: ``get``, ``then``, ``wait_for``, ``reset``.
+"""Futures as flux's bindings have them: ``get``, ``then``, ``wait_for``, ``reset``, ``stop``.
 
 A future is the caller's side of one request to a service (see
 :mod:`fluxsim.services`).  Its handle's *engine* fulfils it: the simulated
@@ -7,19 +7,27 @@ handle in another process; both offer ``lock``, ``drive(ready, timeout)``
 and ``notify()``.  Streaming futures (event watches) queue several
 responses; ``reset`` moves to the next one, and a stream ends with
 ENODATA, as a flux streaming RPC does.  ``then`` callbacks run in
-:meth:`fluxsim.Flux.reactor_run` of the handle the future belongs to.
+:meth:`fluxsim.Flux.reactor_run` of the handle the future belongs to,
+once per response, until the future is stopped.
 """
 
 import collections
 import errno
 
-__all__ = ["Future"]
+__all__ = ["Future", "FutureExt", "invalid_argument"]
+
+
+def invalid_argument():
+    """The OSError flux's C wrappers raise for an invalid argument (a NULL handle, bad flags)."""
+    return OSError(errno.EINVAL, "EINVAL: Invalid argument")
 
 
 class Future:
     """A response (or stream of responses) from a simulated instance."""
 
     def __init__(self, handle, streaming=False):
+        if handle is None:
+            raise invalid_argument()
         self._handle = handle
         self._inst = handle._engine
         self._responses = collections.deque()
@@ -27,6 +35,8 @@ class Future:
         self._cb_args = ()
         self._cb_kwargs = {}
         self._streaming = streaming
+        #: True once :meth:`stop` was called: the ``then`` callback is not called again
+        self.stopped = False
         #: the request's matchtag on its handle (0: not sent)
         self.matchtag = 0
         #: if set, ``listener(value, exc)`` takes each response instead of the queue
@@ -51,7 +61,7 @@ class Future:
         self._ready()
 
     def _ready(self):
-        if self._callback is not None:
+        if self._callback is not None and not self.stopped:
             self._handle._schedule_callback(self)
         self._inst.notify()
 
@@ -85,6 +95,13 @@ class Future:
         """The response's value (raises the error of an error response)."""
         return self._take(autoreset=False)
 
+    def error_string(self):
+        """The text of an error response, None if the response is no error."""
+        with self._inst.lock:
+            if self._responses and self._responses[0][1] is not None:
+                return self._responses[0][1].strerror
+        return None
+
     def reset(self):
         """Move on to the next response of a streaming future."""
         with self._inst.lock:
@@ -92,7 +109,11 @@ class Future:
                 self._responses.popleft()
 
     def then(self, callback, *args, timeout=-1.0, **kwargs):
-        """Call ``callback(future, *args, **kwargs)`` from the reactor when ready."""
+        """Call ``callback(future, *args, **kwargs)`` from the reactor for each
+        response; with ``timeout`` >= 0, the future fails with ETIMEDOUT if no
+        response comes in that many seconds."""
+        if callback is None:
+            raise ValueError("Callback cannot be None")
         with self._inst.lock:
             self._callback = callback
             self._cb_args = args
@@ -101,12 +122,19 @@ class Future:
             # one callback per response, as flux calls it once per fulfilment
             for _ in self._responses:
                 self._handle._schedule_callback(self)
+        if timeout is not None and timeout >= 0:
+            self._handle.timer_watcher_create(timeout, self._expire).start()
         return self
 
-    def stop(self):
-        """Stop calling the ``then`` callback."""
+    def _expire(self, handle, watcher, revents, args):
         with self._inst.lock:
-            self._callback = None
+            if not self._responses:
+                self.fulfill_error(OSError(errno.ETIMEDOUT, "Connection timed out"))
+
+    def stop(self):
+        """Stop calling the ``then`` callback (a stream's later responses included)."""
+        with self._inst.lock:
+            self.stopped = True
             self._handle._unregister(self)
 
     def get_flux(self):
@@ -115,10 +143,26 @@ class Future:
 
     def _run_callback(self):
         callback = self._callback
-        if callback is None:
+        if callback is None or self.stopped:
             return
         callback(self, *self._cb_args, **self._cb_kwargs)
 
     def _finished(self):
         """True once a stream has delivered its end (an error, ENODATA included)."""
         return bool(self._responses) and self._responses[-1][1] is not None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+
+def __getattr__(name):
+    # flux.future's other class, built on Future: loaded on first use
+    if name == "FutureExt":
+        from fluxsim.future_ext import FutureExt
+
+        return FutureExt
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

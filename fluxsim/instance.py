@@ -43,6 +43,7 @@ from fluxsim.queues import Queues
 from fluxsim.resource.rv1 import Rv1
 from fluxsim.resource.status import ResourceStatus, node_failure
 from fluxsim.scheduler import choose, make_scheduler
+from fluxsim.waker import Waker
 from fluxsim.constants import State
 
 __all__ = ["Instance", "start", "find", "lookup", "CLOCKS"]
@@ -396,10 +397,7 @@ class Instance:
 
     def _start_broker(self):
         self._selector = selectors.DefaultSelector()
-        self._wake_r, self._wake_w = os.pipe()
-        os.set_blocking(self._wake_r, False)
-        os.set_blocking(self._wake_w, False)
-        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
+        self._waker = Waker(self._selector)
         self._thread = threading.Thread(
             target=self._broker_loop, name=f"{self.name}-broker", daemon=True
         )
@@ -407,10 +405,7 @@ class Instance:
 
     def _wake(self):
         if self._thread is not None and threading.current_thread() is not self._thread:
-            try:
-                os.write(self._wake_w, b"x")
-            except (BlockingIOError, OSError):
-                pass
+            self._waker.wake()
 
     def watch_process(self, proc, on_exit):
         """Call ``on_exit(proc)`` (lock held) when ``proc`` exits."""
@@ -444,10 +439,7 @@ class Instance:
                     timeout = min(MAX_WAIT, max(0.0, nxt - (time.monotonic() - self._t0_mono)))
             for key, _ in self._selector.select(timeout):
                 if key.data is None:
-                    try:
-                        os.read(self._wake_r, 4096)
-                    except BlockingIOError:
-                        pass
+                    self._waker.drain()
                     continue
                 self._reap(key.data)
 
@@ -494,8 +486,7 @@ class Instance:
                 os.close(fd)
             self._procs.clear()
             self._selector.close()
-            os.close(self._wake_r)
-            os.close(self._wake_w)
+            self._waker.close()
         if self._rundir is not None:
             shutil.rmtree(self._rundir, ignore_errors=True)
 

@@ -87,6 +87,7 @@ class Job:
         "t_run",
         "t_cleanup",
         "t_inactive",
+        "output",
     )
 
     def __init__(self, jobid, jobspec, request, userid, urgency, flags, t_submit):
@@ -114,6 +115,8 @@ class Job:
         self.t_run = None  # alloc time; None until allocated (0.0 is a valid virtual time)
         self.t_cleanup = 0.0
         self.t_inactive = 0.0
+        #: the guest.output eventlog (:class:`fluxsim.output.OutputLog`) once a shell starts
+        self.output = None
 
     @property
     def active(self):
@@ -246,12 +249,22 @@ class JobManager:
         self.heartbeat_period = heartbeat_period
         self._inactive = deque()  # purge candidates, oldest first
         self._purge_armed = False
+        self._last_ts = 0.0
 
     # -- what the scheduler sees -------------------------------------------
 
     def timestamp(self):
         """The time of the event being handled."""
         return self.instance.timestamp()
+
+    def event_timestamp(self):
+        """An eventlog entry's timestamp: on the real clock each one later than
+        the last, as a broker's clock reads between any two events (the
+        journal's consumers order and resume by it); the virtual clock's own."""
+        ts = self.instance.timestamp()
+        if self.instance.clock == "real":
+            ts = self._last_ts = max(ts, self._last_ts + 1e-6)
+        return ts
 
     # -- job ids -----------------------------------------------------------
 
@@ -265,7 +278,7 @@ class JobManager:
         """Append an event to a job eventlog and notify its watchers."""
         event = EventLogEvent(
             {
-                "timestamp": self.instance.timestamp(),
+                "timestamp": self.event_timestamp(),
                 "name": name,
                 "context": {} if context is None else context,
             }
@@ -376,7 +389,7 @@ class JobManager:
         event = self.post(
             job,
             "exception",
-            {"type": etype, "severity": severity, "userid": userid, "note": note},
+            {"type": etype, "severity": severity, "note": note, "userid": userid},
         )
         job.exceptions.append(event)
         if severity != 0:

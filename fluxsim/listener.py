@@ -15,7 +15,9 @@ import struct
 import threading
 
 from fluxsim import wire
-from fluxsim.services import Request, Sender, serve
+from fluxsim.constants import FLUX_NODEID_ANY
+from fluxsim.services import Request, Sender
+from fluxsim.services.broker import route
 
 __all__ = ["Listener"]
 
@@ -45,6 +47,8 @@ class _Client(Sender):
         self.writer.start()
 
     def deliver(self, request, payload, error):
+        if not request.matchtag:
+            return  # FLUX_RPC_NORESPONSE
         message = {"matchtag": request.matchtag}
         if error is None:
             message["payload"] = payload
@@ -76,11 +80,13 @@ class _Client(Sender):
                 if message is None:
                     return
                 topic, tag = message.get("topic"), message.get("matchtag")
-                if not isinstance(topic, str) or not isinstance(tag, int):
+                nodeid = message.get("nodeid", FLUX_NODEID_ANY)
+                if not isinstance(topic, str) or not isinstance(tag, int) \
+                        or not isinstance(nodeid, int):
                     return  # not a fluxsim client: drop it
                 try:
                     with inst.operation():
-                        serve(inst, Request(topic, message.get("payload"), self, tag))
+                        route(inst, Request(topic, message.get("payload"), self, tag), nodeid)
                 except OSError:
                     return  # the instance stopped
         finally:
@@ -147,11 +153,7 @@ class Listener:
 
     def close(self):
         """Stop accepting, disconnect every client, remove the socket."""
-        try:
-            self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self._sock.close()
+        wire.hang_up(self._sock)
         self._thread.join()
         with self._lock:
             clients = list(self._clients)

@@ -1,9 +1,12 @@
-"""Small helpers shared by the job API, mirroring ``flux.util``.
+"""Small helpers shared by the job API and CLI tools, mirroring ``flux.util``.
 
-Only the pieces that ``fluxsim.job`` needs live here: Flux Standard
-Duration (RFC 23) parsing and formatting, dotted-key access to nested
-dicts ("treedicts", as jobspec attributes are addressed), and ``Fileref``,
-an RFC 37 file archive entry::
+The pieces of flux-core 0.88's ``flux.util`` that need no running instance:
+Flux Standard Duration (RFC 23) parsing and formatting, human-friendly
+datetimes (``parse_datetime``), dotted-key access to nested dicts
+("treedicts", as jobspec attributes are addressed), ``dict_merge``, the XDG
+config search path, ``Fileref`` (an RFC 37 file archive entry), the
+``--color`` option (``ColorAction``) and formatted output of records
+(``OutputFormat`` and friends, defined in :mod:`fluxsim.outputformat`)::
 
     >>> parse_fsd("1.5h")
     5400.0
@@ -19,22 +22,72 @@ written against ``flux.util`` sees the same results here.  ``parse_fsd`` and
 ``fsd`` are defined in :mod:`fluxsim.fsd` and re-exported here.
 """
 
+import argparse
 import base64
 import os
 import stat
+import sys
 from collections import abc
+from datetime import datetime
+from pathlib import Path
 
 # flux.util's RFC 23 functions live in fluxsim.fsd, beside Flux's C rule.
 from fluxsim.fsd import fsd, parse_fsd
+from fluxsim.outputformat import (
+    AltField,
+    DisplayValue,
+    OutputFormat,
+    UtilDatetime,
+    UtilFormatter,
+    empty_outputs,
+)
 
 __all__ = [
     "parse_fsd",
     "fsd",
+    "parse_datetime",
     "get_treedict",
     "set_treedict",
     "del_treedict",
+    "dict_merge",
+    "xdg_searchpath",
     "Fileref",
+    "ColorAction",
+    "AltField",
+    "DisplayValue",
+    "OutputFormat",
+    "UtilDatetime",
+    "UtilFormatter",
+    "empty_outputs",
 ]
+
+
+def parse_datetime(string, now=None):
+    """A datetime from ``"+FSD"``/``"-FSD"`` (relative to ``now``), ``"now"``,
+    or a human-friendly date (``"tomorrow"``, ``"Jun 10 8am"``, ``"in 10 min"``).
+
+    Dates are read by the ``parsedatetime`` package, as flux reads them
+    (with days starting at midnight).
+
+    Raises:
+        ValueError: ``string`` is not a date or an offset.
+    """
+    if now is None:
+        now = datetime.now().astimezone()
+    if string == "now":
+        return now
+    if string[:1] in ("+", "-"):
+        offset = parse_fsd(string[1:])
+        timestamp = now.timestamp() + (offset if string[0] == "+" else -offset)
+        return datetime.fromtimestamp(timestamp).astimezone()
+    from parsedatetime import Calendar
+
+    calendar = Calendar()
+    calendar.ptc.StartHour = 0
+    time_struct, status = calendar.parse(string, sourceTime=now.timetuple())
+    if status == 0:
+        raise ValueError(f'Invalid datetime: "{string}"')
+    return datetime(*time_struct[:6]).astimezone()
 
 
 def get_treedict(in_dict, key, default=None):
@@ -77,6 +130,70 @@ def del_treedict(in_dict, key, remove_empty=False):
     child = in_dict[head]
     if remove_empty and isinstance(child, abc.Mapping) and len(child) == 0:
         del in_dict[head]
+
+
+def dict_merge(src, new):
+    """Merge dict ``new`` into ``src`` (nested dicts merged, other values replaced); return ``src``."""
+    for key, value in new.items():
+        if isinstance(src.get(key), dict) and isinstance(value, dict):
+            dict_merge(src[key], value)
+        else:
+            src[key] = value
+    return src
+
+
+def xdg_searchpath(subdir=""):
+    """Flux's config directories, highest precedence first: ``<dir>/flux/<subdir>`` for
+    ``$XDG_CONFIG_HOME`` (or ``~/.config``) and each of ``$XDG_CONFIG_DIRS`` (or ``/etc/xdg``)."""
+    confdirs = [os.getenv("XDG_CONFIG_HOME") or f"{Path.home()}/.config"]
+    confdirs += (os.getenv("XDG_CONFIG_DIRS") or "/etc/xdg").split(":")
+    return [Path(directory, "flux", subdir) for directory in confdirs]
+
+
+class ColorAction(argparse.Action):
+    """The ``--color[=WHEN]`` option: ``always``, ``never`` or ``auto``.
+
+    ``--color`` alone means ``always``; without the option it is ``auto``,
+    or ``never`` if ``NO_COLOR`` is set and not empty.  The value is a
+    :class:`ColorAction.ColorWhen` string with an ``enabled`` property.
+    """
+
+    class ColorWhen(str):
+        """``"always"``, ``"never"`` or ``"auto"``; ``enabled`` resolves auto by stdout."""
+
+        @property
+        def enabled(self):
+            if self in ("always", "never"):
+                return self == "always"
+            return sys.stdout.isatty()
+
+    def __init__(
+        self,
+        option_strings,
+        dest,
+        nargs="?",
+        default="auto",
+        metavar="WHEN",
+        help="Use color; WHEN can be 'never', 'always' or 'auto' (default)",
+        **kwargs,
+    ):
+        if default == "auto" and os.environ.get("NO_COLOR"):
+            default = "never"
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=nargs,
+            default=self.ColorWhen(default),
+            metavar=metavar,
+            help=help,
+            **kwargs,
+        )
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        values = "always" if values is None else values
+        if values not in ("auto", "always", "never"):
+            parser.error(f"Invalid argument to --color: '{values}'")
+        setattr(namespace, self.dest, self.ColorWhen(values))
 
 
 class Fileref(dict):

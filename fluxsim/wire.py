@@ -1,15 +1,17 @@
 """Messages between a client and a ``fluxsim start`` broker: length-prefixed JSON.
 
 Each message is a 4-byte big-endian length and one JSON object:
-``{"topic", "payload", "matchtag"}`` for a request, ``{"matchtag",
-"payload"}`` or ``{"matchtag", "errnum", "errstr"}`` for a response (the
-fields of an RFC 3 message that fluxsim's services use).
+``{"topic", "payload", "matchtag", "nodeid"}`` for a request (matchtag 0:
+no response wanted), ``{"matchtag", "payload"}`` or ``{"matchtag",
+"errnum", "errstr"}`` for a response (the fields of an RFC 3 message that
+fluxsim's services use).
 """
 
 import json
+import socket
 import struct
 
-__all__ = ["send", "receive", "MAX_MESSAGE"]
+__all__ = ["send", "receive", "hang_up", "MAX_MESSAGE"]
 
 _HEADER = struct.Struct(">I")
 #: The largest message either side accepts (bytes).
@@ -49,3 +51,12 @@ def receive(sock):
     except ValueError:
         return None
     return message if isinstance(message, dict) else None
+
+
+def hang_up(sock):
+    """Shut ``sock`` down both ways (waking a reader blocked on it) and close it."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()

@@ -31,3 +31,18 @@ def pytest_generate_tests(metafunc):
     from fluxexec_support import BACKENDS
 
     metafunc.parametrize("executor", BACKENDS, indirect=True, scope="module")
+
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The flux-core Python test count, when those tests ran (also under xdist:
+    each file's test records its counts as a report property)."""
+    counts = [value for reports in terminalreporter.stats.values() for report in reports
+              if getattr(report, "when", None) == "call"
+              for key, value in getattr(report, "user_properties", ()) if key == "flux_core"]
+    if counts:
+        passed = sum(c[0] for c in counts)
+        total = sum(c[2] for c in counts)
+        terminalreporter.write_line(
+            f"flux-core t/python under fluxsim start: {passed} of {total} tests pass "
+            f"({len(counts)} files)")

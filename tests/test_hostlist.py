@@ -87,7 +87,7 @@ def test_encode_appends_lists():
 
 def test_decode_keeps_order():
     # test_nth: "foo[1-2,4,5],bar" has foo1 first, foo4 third, bar fifth.
-    assert hostlist.decode("foo[1-2,4,5],bar") == ["foo1", "foo2", "foo4", "foo5", "bar"]
+    assert list(hostlist.decode("foo[1-2,4,5],bar")) == ["foo1", "foo2", "foo4", "foo5", "bar"]
 
 
 @pytest.mark.parametrize(

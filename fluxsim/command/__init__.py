@@ -16,6 +16,7 @@ __all__ = ["main", "SUBCOMMANDS"]
 SUBCOMMANDS = {
     "alloc": "submit",
     "batch": "submit",
+    "broker": "start",
     "bulksubmit": "submit",
     "cancel": "job",
     "env": "instance",

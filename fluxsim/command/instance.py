@@ -15,7 +15,7 @@ def _getattr(argv):
     try:
         print(handle().attr_get(args.name))
     except OSError as exc:
-        return fail("getattr", f"{args.name}: {exc.strerror}")
+        return fail("getattr", f"{args.name}: {os.strerror(exc.errno)}")
     return 0
 
 

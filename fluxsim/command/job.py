@@ -180,6 +180,37 @@ def _cancel(args, h, prog="job"):
     return status
 
 
+def _cancel_command(argv):
+    """``flux cancel [--all] [-n] [-q] [-m MESSAGE] [JOBID...]``"""
+    import flux.job
+
+    p = ArgumentParser(prog="flux-cancel")
+    p.add_argument("-m", "--message", default=None)
+    p.add_argument("--all", action="store_true", help="cancel all your active jobs")
+    p.add_argument("-n", "--dry-run", action="store_true")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("ids", type=jobid_type, nargs="*")
+    args = p.parse_args(argv)
+    # messages and statuses recorded from flux-core 0.88.0
+    if not args.all and not args.ids:
+        return fail("cancel", "ERROR: No target jobs were provided")
+    h = handle()
+    if not args.all:
+        return _cancel(args, h, prog="cancel")
+    active = [info.id for info in flux.job.job_list(h, 0, states=62).get_jobinfos()]
+    noun = "job" if len(active) == 1 else "jobs"
+    if not active:
+        fail("cancel", "Matched 0 jobs", 0)
+        return 1 if args.dry_run else 0
+    if args.dry_run:
+        return fail("cancel", f"Would cancel {len(active)} {noun}", 0)
+    args.ids = active
+    errors = 1 if _cancel(args, h, prog="cancel") else 0
+    if not args.quiet:
+        fail("cancel", f"Canceled {len(active)} {noun} ({errors} errors)", 0)
+    return 1 if errors else 0
+
+
 def _kill(args, h):
     import flux.job
 
@@ -277,11 +308,7 @@ _JOB = {"info": _info, "eventlog": _eventlog, "attach": _attach, "wait": _wait,
 def main(prog, argv):
     """Run ``flux job ...`` or ``flux cancel ...``."""
     if prog == "cancel":
-        p = ArgumentParser(prog="flux-cancel")
-        p.add_argument("-m", "--message", default=None)
-        p.add_argument("ids", type=jobid_type, nargs="+")
-        args = p.parse_args(argv)
-        return _cancel(args, handle(), prog="cancel")
+        return _cancel_command(argv)
     args = _job_parser().parse_args(argv)
     h = None if args.sub == "id" else handle()
     return _JOB[args.sub](args, h)

@@ -11,7 +11,7 @@ __all__ = ["main"]
 def _rset(R):
     from fluxsim.resource.rv1 import Rv1
 
-    return Rv1.from_dict(R)
+    return Rv1() if R is None else Rv1.from_dict(R)  # Fluxion: null for an empty set
 
 
 def _counts(R):
@@ -60,6 +60,7 @@ def _status(args, h):
     from fluxsim.resource import hostlist, idset
 
     status = h.rpc("resource.status").get()
+    busy = _rset(h.rpc("sched.resource-status").get()["allocated"]).ranks
     R = _rset(status["R"])
     drained = set()
     for ranks in status["drain"]:
@@ -67,10 +68,11 @@ def _status(args, h):
     offline = set(idset.decode(status["offline"]))
     rows = {}
     for rank, info in R.ranks.items():
-        state = "drained" if rank in drained else "avail"
+        # a drained rank that still runs a job is draining
+        state = ("draining" if rank in busy else "drained") if rank in drained else "avail"
         up = "✗" if rank in offline else "✔"
         rows.setdefault((state, up), []).append(info.hostname)
-    print("       STATE UP NNODES NODELIST")
+    print("       STATEUP NNODES NODELIST")  # sic, as flux-core 0.88 prints it
     for (state, up), hosts in rows.items():
         print(f"{state:>12} {up} {len(hosts):>6} {hostlist.encode(hosts)}")
     return 0

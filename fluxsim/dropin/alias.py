@@ -16,9 +16,14 @@ __all__ = ["ALIASES", "install", "target"]
 #: flux-core's module name -> fluxsim's, where they differ.  Any other
 #: ``flux.X`` is ``fluxsim.X``.
 ALIASES = {
+    # flux.core holds the handle; fluxsim.dropin stands in as its package
+    "flux.core": "fluxsim.dropin",
     "flux.core.handle": "fluxsim.handle",
     "flux.hostlist": "fluxsim.resource.hostlist",
     "flux.idset": "fluxsim.resource.idset",
+    # flux.cli is the package of flux's job submission commands
+    "flux.cli": "fluxsim.command",
+    "flux.cli.plugin": "fluxsim.command.plugin",
 }
 
 _PREFIX = "flux."

@@ -39,6 +39,8 @@ import locale
 import os
 import string
 
+from fluxsim.unsigned import unsigned
+
 __all__ = ["id_parse", "id_encode", "JobID"]
 
 _UINT64_MAX = (1 << 64) - 1
@@ -285,11 +287,7 @@ def id_encode(jobid, encoding="f58"):
         OverflowError: ``jobid`` is negative or wider than 64 bits.
         InvalidArguments (a ValueError): ``encoding`` is not a str or bytes.
     """
-    jobid = int(jobid)
-    if jobid < 0:
-        raise OverflowError("can't convert negative number to unsigned")
-    if jobid > _UINT64_MAX:
-        raise OverflowError("int too big to convert")
+    jobid = unsigned(jobid, 64)
     if encoding is None:
         encoding = "dec"
     elif isinstance(encoding, bytes):

@@ -22,11 +22,19 @@ The interface is ``flux.job.Jobspec`` of flux-core 0.88: the same names and
 signatures, return values, exception types and messages, and the same key
 order in the dicts (and so in ``dumps()``), so code written against
 ``flux.job`` runs unchanged.  The rules themselves are tables in
-:mod:`fluxsim.job._validate`.  Differences: the hostlists in a constraint
-are type-checked but not decoded (Flux also checks them against the
-enclosing instance, which a validator runs outside of), and the
-``from_submit``/``from_alloc``/``from_batch``/``apply_options`` family
-(the ``flux submit`` command-line option layer) is not provided.
+:mod:`fluxsim.job._validate`.  One difference: the hostlists in a
+constraint are type-checked but not decoded (Flux also checks them against
+the enclosing instance, which a validator runs outside of).
+
+``apply_options`` and the ``from_submit``/``from_alloc``/``from_batch``
+builders are ``flux submit``'s command-line option layer as Python calls
+(environment and rlimit propagation, ``--requires``, dependencies, CLI
+plugins, ...); the option rules are in :mod:`fluxsim.job._utils`::
+
+    >>> js = JobspecV1.from_submit(["app"], ntasks=4, time_limit="1h",
+    ...                            requires=["ib"], env=["-*", "OMP_NUM_THREADS=4"])
+    >>> js.duration, js.getattr("constraints"), js.environment
+    (3600.0, {'properties': ['ib']}, {'OMP_NUM_THREADS': '4'})
 
 ``jobspec1_check`` is an addition: the stricter structural rules of
 flux-core's C library (``flux_jobspec1_check``, see
@@ -37,14 +45,18 @@ flux-core's C library (``flux_jobspec1_check``, see
 import collections
 import datetime
 import errno
+import itertools
 import json
 import math
 import os
+import pathlib
 from collections.abc import Mapping
+from types import SimpleNamespace
 
 import yaml
 
-from fluxsim.job import _jobspec1, _validate
+from fluxsim.constraint.parser import ConstraintSyntaxError
+from fluxsim.job import _jobspec1, _utils, _validate
 from fluxsim.util import Fileref, del_treedict, parse_fsd, set_treedict
 
 __all__ = [
@@ -767,6 +779,340 @@ class JobspecV1(Jobspec):
         if conf is not None:
             jobspec.add_file("conf.json", conf)
         return jobspec
+
+    @classmethod
+    def from_submit(
+        cls,
+        command,
+        *,
+        ntasks=1,
+        nodes=None,
+        cores_per_task=1,
+        gpus_per_task=None,
+        exclusive=False,
+        name=None,
+        queue=None,
+        bank=None,
+        cwd=None,
+        output=None,
+        error=None,
+        input=None,
+        label_io=False,
+        unbuffered=False,
+        **kwargs,
+    ):
+        """The jobspec ``flux submit`` makes: :meth:`from_command`, then
+        :meth:`apply_options` with ``prog="submit"``.
+
+        The keyword arguments shape the job as for :meth:`from_command`
+        (``ntasks`` tasks over ``nodes`` nodes, ...); ``kwargs`` are
+        :meth:`apply_options`' (``env``, ``time_limit``, ``dependency``,
+        CLI plugin option dests, ...).  The submitter's environment and
+        default rlimits are propagated unless ``env``/``rlimit`` say otherwise.
+        A plugin's ``preinit`` runs after the jobspec is built, so it cannot
+        resize the job.
+        """
+        job = _job_options(locals())
+        jobspec = cls.from_command(
+            command,
+            num_tasks=ntasks,
+            cores_per_task=cores_per_task,
+            gpus_per_task=gpus_per_task,
+            num_nodes=nodes,
+            exclusive=exclusive,
+            **job,
+        )
+        return jobspec._apply_defaults("submit", kwargs)
+
+    def _apply_defaults(self, prog, kwargs):
+        # as the command line does: propagate the environment and the
+        # default rlimits even when the caller gives no rules for them
+        env, rlimit = kwargs.pop("env", []), kwargs.pop("rlimit", [])
+        return self.apply_options(prog=prog, env=env, rlimit=rlimit, **kwargs)
+
+    @classmethod
+    def from_alloc(
+        cls,
+        *,
+        nslots=None,
+        nodes=None,
+        cores_per_slot=1,
+        gpus_per_slot=None,
+        exclusive=False,
+        broker_opts=None,
+        conf=None,
+        bg=False,
+        name=None,
+        queue=None,
+        bank=None,
+        cwd=None,
+        output=None,
+        error=None,
+        input=None,
+        label_io=False,
+        unbuffered=False,
+        **kwargs,
+    ):
+        """The jobspec ``flux alloc`` makes: a nested instance (:meth:`from_nest_command`
+        with no initial program), then :meth:`apply_options` with ``prog="alloc"``.
+
+        ``nslots`` defaults to ``nodes`` (with whole nodes); one of them is
+        required (ValueError).  ``conf`` is a dict, a ``BatchConfig`` or a
+        string ``BatchConfig.update`` takes; ``bg`` starts the instance
+        without an initial program (``-Sbroker.rc2_none=1``, a captured
+        pty).  ``cwd`` defaults to the current directory; ``kwargs`` as for
+        :meth:`from_submit`.
+        """
+        job = _job_options(locals(), cwd=os.getcwd() if cwd is None else cwd)
+        if nslots is None:
+            if nodes is None:
+                raise ValueError("from_alloc() requires nslots or nodes")
+            nslots, exclusive = nodes, True
+        if bg:
+            broker_opts = [*(broker_opts or []), "-Sbroker.rc2_none=1"]
+        jobspec = cls.from_nest_command(
+            command=[],
+            **_nest_shape(nslots, cores_per_slot, gpus_per_slot, nodes, broker_opts, exclusive, conf),
+            **job,
+        )
+        if bg:
+            jobspec.setattr_shell_option("pty.capture", 1)
+        return jobspec._apply_defaults("alloc", kwargs)
+
+    @classmethod
+    def from_batch(
+        cls,
+        script=None,
+        *,
+        content=None,
+        nslots=None,
+        nodes=None,
+        cores_per_slot=1,
+        gpus_per_slot=None,
+        exclusive=False,
+        broker_opts=None,
+        conf=None,
+        wrap=False,
+        name=None,
+        queue=None,
+        bank=None,
+        cwd=None,
+        output=None,
+        error=None,
+        input=None,
+        label_io=False,
+        unbuffered=False,
+        **kwargs,
+    ):
+        """The jobspec ``flux batch`` makes: :meth:`from_batch_command`, then
+        :meth:`apply_options` with ``prog="batch"``.
+
+        The script is the file ``script`` (a path; the job name defaults to
+        its file name) or the text ``content`` (name ``batch``): exactly one
+        (TypeError).  ``wrap`` puts ``#!/bin/sh`` before a script without a
+        ``#!`` line.  ``nslots`` defaults to ``nodes`` (whole nodes), else 1;
+        ``cwd`` to the current directory; ``output`` to ``flux-{{id}}.out``.
+        ``conf`` and ``kwargs`` as for :meth:`from_alloc`.
+        """
+        if script is not None and content is not None:
+            raise TypeError("from_batch() accepts 'script' or 'content', not both")
+        if script is None and content is None:
+            raise TypeError("from_batch() requires 'script' (file path) or 'content' (inline script)")
+        if content is None:
+            path = pathlib.Path(script)
+            name = path.name if name is None else name
+            content = path.read_text(encoding="utf-8")
+        if wrap and not content.startswith("#!"):
+            content = "#!/bin/sh\n" + content
+        if nslots is None:
+            nslots, exclusive = (nodes, True) if nodes is not None else (1, exclusive)
+        job = _job_options(
+            locals(),
+            cwd=os.getcwd() if cwd is None else cwd,
+            output="flux-{{id}}.out" if output is None else output,
+        )
+        jobspec = cls.from_batch_command(
+            script=content,
+            jobname="batch" if job.pop("name") is None else name,
+            **_nest_shape(nslots, cores_per_slot, gpus_per_slot, nodes, broker_opts, exclusive, conf),
+            **job,
+        )
+        return jobspec._apply_defaults("batch", kwargs)
+
+    def apply_options(
+        self,
+        args=None,
+        *,
+        prog=None,
+        _preinit=True,
+        env=None,
+        rlimit=None,
+        signal=None,
+        taskmap=None,
+        dependency=None,
+        requires=None,
+        shell_options=None,
+        time_limit=None,
+        attributes=None,
+        add_file=None,
+        **kwargs,
+    ):
+        """Apply ``flux submit`` options to this jobspec; return self.
+
+        Options come from ``args`` (an argparse Namespace or any object with
+        the option attributes, as the command line passes them) and from
+        keyword arguments, which win.  Options not given are left alone;
+        ``env`` and ``rlimit`` are applied only when given or when ``args``
+        is (``env=[]`` propagates the whole environment).
+
+        Args:
+            prog (str): "submit", "run", "batch" or "alloc": load that
+                command's CLI plugins (:mod:`fluxsim.command.plugin`), accept
+                their option dests as keyword arguments, and run their
+                ``preinit`` (if ``_preinit``) and ``modify_jobspec`` hooks.
+            env (list): ``--env`` rules (``-PATTERN``, ``VAR``, ``VAR=VAL``, ``^FILE``).
+            rlimit (list): ``--rlimit`` rules (``-name``, ``name``, ``name=VAL``).
+            signal (str): ``[SIG][@TIME]``, warn the job before its time limit.
+            taskmap (str): a taskmap URI (``block``, ``cyclic:2``, ...).
+            dependency (list): dependency URIs (``afterok:JOBID``).
+            requires (list): constraint queries, ANDed (``host:n1 ib``).
+            shell_options (dict): job shell options.
+            time_limit (str, float): a Flux Standard Duration or seconds.
+            attributes (dict): attributes by key (``foo`` is ``system.foo``,
+                ``.user.x`` is ``attributes.user.x``).
+            add_file (list): ``[NAME[:PERMS]=]PATH`` or ``NAME=CONTENT`` files.
+
+        ``args`` may also carry ``setopt`` and ``setattr`` lists of
+        ``key[=value]`` strings (the command line's ``-o`` and ``-S``).
+
+        Raises:
+            TypeError: a keyword argument that is no option (nor a plugin's).
+            ValueError: an option value that does not parse.
+        """
+        given = {
+            "env": env,
+            "rlimit": rlimit,
+            "signal": signal,
+            "taskmap": taskmap,
+            "dependency": dependency,
+            "requires": requires,
+            "shell_options": shell_options,
+            "time_limit": time_limit,
+            "attributes": attributes,
+            "add_file": add_file,
+            **kwargs,
+        }
+        registry = _plugins(prog)
+        unknown = set(kwargs) - {opt.dest for opt in (registry.options if registry else ())}
+        if unknown:
+            raise TypeError(
+                "apply_options() got unexpected keyword argument(s): "
+                + ", ".join(repr(k) for k in sorted(unknown))
+            )
+        options = _merged_options(given, args)
+        self._apply_merged(
+            options,
+            env_given=env is not None or args is not None,
+            rlimit_given=rlimit is not None or args is not None,
+        )
+        if registry:
+            if _preinit:
+                # options the caller left out take their argparse defaults
+                for opt in registry.options:
+                    if opt.dest not in vars(options):
+                        setattr(options, opt.dest, opt.kwargs.get("default"))
+                registry.preinit(options)
+            registry.modify_jobspec(options, self)
+        return self
+
+    def _apply_merged(self, options, env_given, rlimit_given):
+        """Apply the merged option values, in flux's order (it is the jobspec's key order)."""
+        if env_given:
+            self.environment, env_expand = _utils.get_filtered_environment(options.env)
+            if env_expand:
+                self.setattr_shell_option("env-expand", env_expand)
+        if rlimit_given:
+            rlimits = _utils.get_filtered_rlimits(options.rlimit)
+            if rlimits:
+                self.setattr_shell_option("rlimit", rlimits)
+        if options.signal:
+            self.setattr_shell_option("signal", _utils.parse_signal_option(options.signal))
+        if options.taskmap is not None:
+            self.setattr_shell_option("taskmap", _utils.URIArg(options.taskmap, "taskmap").entry)
+        if options.dependency is not None:
+            self.setattr("system.dependencies", _utils.dependency_array_create(options.dependency))
+        if options.requires is not None:
+            query = " ".join(options.requires)
+            try:
+                self.setattr("system.constraints", _utils.MiniConstraintParser().parse(query))
+            except ConstraintSyntaxError as exc:
+                raise ValueError(f"--requires='{query}': {exc}") from None
+        for keyval in getattr(options, "setopt", None) or []:
+            self.setattr_shell_option(*_utils.parse_jobspec_keyval("--setopt", keyval))
+        for key, val in (options.shell_options or {}).items():
+            self.setattr_shell_option(key, val)
+        if options.time_limit is not None:
+            self.duration = _utils.decode_duration(options.time_limit)
+        setattrs = getattr(options, "setattr", None) or []
+        settings = (_utils.parse_jobspec_keyval("--setattr", kv) for kv in setattrs)
+        for key, val in itertools.chain(settings, (options.attributes or {}).items()):
+            self.setattr(_option_attribute(key), val)
+        for arg in options.add_file or []:
+            _utils.jobspec_add_file(self, arg)
+
+
+# What from_submit, from_alloc and from_batch pass on as they are.
+_JOB_OPTIONS = ("name", "queue", "bank", "cwd", "output", "error", "input", "label_io", "unbuffered")
+
+
+def _job_options(given, **defaults):
+    """The :data:`_JOB_OPTIONS` of a builder's ``locals()``, with ``defaults`` applied."""
+    return {name: defaults.get(name, given[name]) for name in _JOB_OPTIONS}
+
+
+def _nest_shape(nslots, cores_per_slot, gpus_per_slot, nodes, broker_opts, exclusive, conf):
+    """The allocation arguments of from_nest_command for an instance's builder."""
+    return {
+        "num_slots": nslots,
+        "cores_per_slot": cores_per_slot,
+        "gpus_per_slot": gpus_per_slot,
+        "num_nodes": nodes,
+        "broker_opts": broker_opts,
+        "exclusive": exclusive,
+        "conf": _utils.normalize_conf(conf),
+    }
+
+
+def _plugins(prog):
+    """The CLI plugin registry of command ``prog``, or None without one."""
+    if not prog:
+        return None
+    from fluxsim.command.plugin import CLIPluginRegistry
+
+    return CLIPluginRegistry(prog)
+
+
+def _merged_options(given, args):
+    """One namespace of option values: None, then ``args``' attributes, then given values."""
+    options = SimpleNamespace(**dict.fromkeys(given))
+    if args is not None:
+        vars(options).update(vars(args))
+    vars(options).update((k, v) for k, v in given.items() if v is not None)
+    # a bare string where the command line gives a list is a one-item list
+    for name in ("requires", "dependency", "env", "rlimit"):
+        if isinstance(getattr(options, name, None), str):
+            setattr(options, name, [getattr(options, name)])
+    return options
+
+
+def _option_attribute(key):
+    """The attribute path of a ``--setattr``/``attributes`` key: bare keys are
+    ``system.`` ones, a leading ``.`` is ``attributes.``."""
+    if not key.startswith((".", "attributes.", "user.", "system.")):
+        return "system." + key
+    if key.startswith("."):
+        return "attributes" + key
+    return key
 
 
 def _per_resource_option(kind, count):

@@ -8,7 +8,8 @@ import errno
 
 from fluxsim.eventlog import EventLogEvent
 from fluxsim.future import Future
-from fluxsim.rpc import send
+from fluxsim.job._wrapper import send
+from fluxsim.unsigned import unsigned
 
 __all__ = [
     "MAIN_EVENTS",
@@ -61,10 +62,23 @@ class JobEventWatchFuture(Future):
         send(self._handle, "job-info.eventlog-watch-cancel", {"matchtag": self.matchtag})
 
 
+def watch_eventlog(flux_handle, jobid, eventlog="eventlog", listener=None):
+    """Send a job-info eventlog watch; ``listener(value, exc)``, if given, takes
+    each response (engine side) instead of the future's queue, for the
+    futures libjob builds on a watch (``flux_job_result``)."""
+
+    def watch(handle):
+        future = JobEventWatchFuture(handle)
+        future._listener = listener
+        return future
+
+    payload = {"id": unsigned(jobid, 64), "path": eventlog, "flags": 0}
+    return send(flux_handle, "job-info.eventlog-watch", payload, watch)
+
+
 def event_watch_async(flux_handle, jobid, eventlog="eventlog"):
     """Watch a job eventlog; returns a :class:`JobEventWatchFuture`."""
-    payload = {"id": int(jobid), "path": eventlog, "flags": 0}
-    return send(flux_handle, "job-info.eventlog-watch", payload, JobEventWatchFuture(flux_handle))
+    return watch_eventlog(flux_handle, jobid, eventlog)
 
 
 def event_watch(flux_handle, jobid, eventlog="eventlog"):

@@ -5,39 +5,211 @@ submitted, replays and streams the job's main events to event callbacks, and
 completes at ``finish`` with the job's exit code (``-signum`` if signalled) or
 at a fatal exception with :class:`JobException`.
 
-On a real clock one thread per executor submits jobs and delivers events
-(callbacks run there, as in flux).  On a virtual clock there is no thread:
-submission is immediate, and waiting on a future advances simulated time.
+The parts are flux's: the executor hands ``_SubmitPackage`` and
+``_AttachPackage`` objects to a ``_FluxExecutorThread``, which submits them
+with :func:`~fluxsim.job.submit.submit_async` and watches each job's eventlog
+with :func:`~fluxsim.job.event.event_watch_async`, completing futures from
+``then`` callbacks in its handle's reactor (a timer brings it back to the
+queue every ``poll_interval``).  The same code serves in-process instances and
+``fluxsim start`` brokers alike.  On a virtual clock the thread is not
+started: packages are submitted at once, and waiting on a future runs the
+reactor in the waiting thread, which advances simulated time.
 
-Difference from flux-core 0.88: ``shutdown(cancel_futures=True)`` cancels the
+Differences from flux-core 0.88: ``shutdown(cancel_futures=True)`` cancels the
 futures not yet submitted, as documented; flux's raises AttributeError there
 (it calls a misspelled ``set_running_or_notify_cancelled``).
 """
 
 import collections
 import concurrent.futures
-import errno
 import itertools
 import logging
 import os
 import threading
+import time
+import weakref
 
 from fluxsim import handle as _handle
-from fluxsim.constants import (
-    FLUX_JOB_URGENCY_DEFAULT,
-    FLUX_JOB_DEBUG,
-    FLUX_JOB_NOVALIDATE,
-    FLUX_JOB_PRE_SIGNED,
-    FLUX_JOB_WAITABLE,
-)
-from fluxsim.eventlog import EventLogEvent
-from fluxsim.future import Future
-from fluxsim.job.event import MAIN_EVENTS, JobEventWatchFuture, JobException
-from fluxsim.job.submit import _jobspec_string
-from fluxsim.job.JobID import JobID
-from fluxsim.rpc import send
+from fluxsim.job.event import MAIN_EVENTS, JobException, event_watch_async
+from fluxsim.job.submit import submit_async, submit_get_id
 
 __all__ = ["FluxExecutor", "FluxExecutorFuture"]
+
+_SubmitPackage = collections.namedtuple(
+    "_SubmitPackage", ["submit_args", "submit_kwargs", "future"]
+)
+
+
+class _AttachPackage:
+    """A job id to attach to, and its future (whose job id it sets at once)."""
+
+    __slots__ = ("jobid", "future")
+
+    def __init__(self, jobid, fut):
+        self.jobid = jobid
+        self.future = fut
+        self.future._set_jobid(jobid)
+
+
+class _FluxExecutorThread(threading.Thread):
+    """Submits packages and completes their futures from job events.
+
+    ``exit_event`` tells that the executor shut down; ``packages_to_handle``
+    is the deque the executor fills; ``submit_lock`` (the executor's) is held
+    while a package is taken from it.
+    """
+
+    def __init__(
+        self,
+        broken_event,
+        exit_event,
+        packages_to_handle,
+        poll_interval,
+        handle_args,
+        handle_kwargs,
+        submit_lock=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.__broken_event = broken_event
+        self.__exit_event = exit_event
+        self.__packages_to_handle = packages_to_handle
+        self.__poll_interval = poll_interval
+        self.__submit_lock = submit_lock or threading.RLock()
+        self.__flux_handle = _handle.Flux(*handle_args, **handle_kwargs)
+        self.__running_user_futures = set()
+
+    @property
+    def virtual(self):
+        """True if the handle's instance runs on a virtual clock (the thread is not started)."""
+        return getattr(self.__flux_handle._engine, "clock", "real") == "virtual"
+
+    def run(self):
+        try:
+            self.__run()
+        except Exception as exc:
+            # the executor is broken: fail every future, now and until it shuts down
+            self.__broken_event.set()
+            for fut in self.__running_user_futures:
+                if not fut.done():
+                    fut.set_exception(exc)
+            while self.__packages_to_handle or not self.__exit_event.is_set():
+                try:
+                    package = self.__packages_to_handle.popleft()
+                except IndexError:
+                    time.sleep(0.01)
+                else:
+                    package.future.set_exception(exc)
+            raise
+
+    def __run(self):
+        self.__flux_handle.timer_watcher_create(
+            self.__poll_interval, self.__submit_new_jobs, repeat=self.__poll_interval
+        ).start()
+        while self.__work_remains():
+            self.__submit_new_jobs(reactor_run=False)
+            if self.__flux_handle.reactor_run() < 0:
+                raise RuntimeError("reactor start failed")
+
+    def __work_remains(self):
+        """False once the executor shut down and every package and future is done."""
+        return (
+            not self.__exit_event.is_set()
+            or self.__packages_to_handle
+            or self.__running_user_futures
+        )
+
+    def __submit_new_jobs(self, *_, reactor_run=True):
+        """Submit what the executor queued (also the poll timer's callback)."""
+        if not self.__work_remains() and reactor_run:
+            self.__flux_handle.reactor_stop()
+        if not self.__running_user_futures and not self.__packages_to_handle:
+            time.sleep(self.__poll_interval)
+        self.__handle_packages()
+
+    def __handle_packages(self):
+        while True:
+            with self.__submit_lock:
+                try:
+                    package = self.__packages_to_handle.popleft()
+                except IndexError:
+                    return
+            if package.future.set_running_or_notify_cancel():
+                if isinstance(package, _SubmitPackage):
+                    self.__handle_submit(package)
+                else:
+                    self.__handle_attach(package)
+
+    def __handle_submit(self, package):
+        try:
+            submit_async(
+                self.__flux_handle, *package.submit_args, **package.submit_kwargs
+            ).then(self.__submission_callback, package.future)
+        except Exception as submit_exc:  # a bad argument fails only this future
+            package.future.set_exception(submit_exc)
+        else:
+            self.__running_user_futures.add(package.future)
+
+    def __handle_attach(self, package):
+        try:
+            event_watch_async(self.__flux_handle, package.jobid).then(
+                self.__event_update, package.future
+            )
+        except Exception as event_exc:  # a bad job id fails only this future
+            package.future.set_exception(event_exc)
+        else:
+            self.__running_user_futures.add(package.future)
+
+    def __submission_callback(self, submission_future, user_future):
+        try:
+            jobid = submit_get_id(submission_future)
+        except Exception as submit_exc:
+            user_future.set_exception(submit_exc)
+            self.__running_user_futures.discard(user_future)
+        else:
+            user_future._set_jobid(jobid)
+            event_watch_async(self.__flux_handle, jobid).then(
+                self.__event_update, user_future
+            )
+
+    def __event_update(self, event_future, user_future):
+        """One eventlog response: record the event, complete the future at
+        ``finish`` or a fatal exception; the end of the eventlog (or an error)
+        lets the future go."""
+        event = None
+        try:
+            event = event_future.get_event()
+        except FileNotFoundError:
+            user_future.set_exception(ValueError("job ID does not match any job"))
+        except Exception as unknown_exc:
+            user_future.set_exception(unknown_exc)
+        if event is None:
+            self.__running_user_futures.discard(user_future)
+            return
+        if event.name in user_future.EVENTS:
+            user_future._set_event(event)
+        if user_future.done():
+            return
+        if event.name == "finish":
+            status = event.context["status"]
+            if os.WIFEXITED(status):
+                user_future.set_result(os.WEXITSTATUS(status))
+            elif os.WIFSIGNALED(status):
+                user_future.set_result(-os.WTERMSIG(status))
+            else:
+                user_future.set_exception(ValueError(status))
+        elif event.name == "exception" and event.context["severity"] == 0:
+            user_future.set_exception(JobException(event))
+
+    def _drive(self, ready):
+        """Virtual clock: submit what is queued, then run the reactor in the
+        calling thread until ``ready()``."""
+        self.__handle_packages()
+        self.__flux_handle._run(until=ready)
+
+    def _idle(self):
+        """True once no package or future of this thread is left (virtual clock)."""
+        return not self.__packages_to_handle and not self.__running_user_futures
 
 
 class FluxExecutorFuture(concurrent.futures.Future):
@@ -174,46 +346,76 @@ class FluxExecutor:
     ):
         if threads < 0:
             raise ValueError("the number of threads must be > 0")
-        self._handle = _handle.Flux(*handle_args, **handle_kwargs)
-        self._engine = self._handle._engine
-        self._lock = threading.Condition()
-        self._pending = collections.deque()  # (kind, args, kwargs, future) to submit
-        self._updates = collections.deque()  # (kind, future, value, exc) to handle
-        self._active = set()
-        self._shutdown = False
-        self._broken = False
-        self._virtual = getattr(self._engine, "clock", "real") == "virtual"
-        self._thread = None
+        self._submission_queues = [collections.deque() for _ in range(threads)]
+        self._next_thread = 0
+        # reentrant: a caller may hold it (to queue several packages at once)
+        # and still submit; the executor threads take packages under it
+        self._shutdown_lock = self._lock = threading.RLock()
+        self._broken_event = threading.Event()
+        self._shutdown_event = threading.Event()
+        thread_name_prefix = thread_name_prefix or f"{type(self).__name__}-{self._counter()}"
+        self._executor_threads = [
+            _FluxExecutorThread(
+                self._broken_event,
+                self._shutdown_event,
+                deque,
+                poll_interval,
+                handle_args,
+                handle_kwargs,
+                submit_lock=self._shutdown_lock,
+                name=f"{thread_name_prefix}-{i}",
+                daemon=True,
+            )
+            for i, deque in enumerate(self._submission_queues)
+        ]
+        self._virtual = any(thread.virtual for thread in self._executor_threads)
         if not self._virtual:
-            prefix = thread_name_prefix or f"{type(self).__name__}-{self._counter()}"
-            self._thread = threading.Thread(target=self._run, name=f"{prefix}-0", daemon=True)
-            self._thread.start()
-
-    # -- public API ---------------------------------------------------------------
+            for thread in self._executor_threads:
+                thread.start()
+        self._finalizer = weakref.finalize(
+            self, self._shutdown_threads, self._shutdown_event, self._executor_threads
+        )
 
     def submit(self, *args, **kwargs):
-        """Submit a jobspec (as ``flux.job.submit`` minus the handle)."""
-        return self._create_future("submit", args, kwargs)
+        """Submit a jobspec (as ``flux.job.submit`` minus the handle); returns its future."""
+        return self._create_future(_SubmitPackage, args, kwargs)
 
     def attach(self, jobid):
-        """A future for an already-submitted job."""
-        return self._create_future("attach", (jobid,), {})
+        """A future for an already-submitted job; a job id Flux refuses fails the future."""
+        return self._create_future(_AttachPackage, jobid)
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         """Stop accepting work; with ``wait``, return once every future is done."""
-        with self._lock:
-            self._shutdown = True
+        with self._shutdown_lock:
+            self._shutdown_event.set()
             if cancel_futures:
-                while self._pending:
-                    _kind, _args, _kwargs, future = self._pending.popleft()
-                    future.cancel()
-            self._lock.notify_all()
-        if self._virtual:
-            if wait:
-                self._drive(lambda: not self._active)
+                for deque in self._submission_queues:
+                    while deque:
+                        future = deque.popleft().future
+                        future.cancel()
+                        future.set_running_or_notify_cancel()
+        if not wait:
             return
-        if wait and self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
+        for thread in self._executor_threads:
+            if self._virtual:
+                thread._drive(thread._idle)
+            elif thread is not threading.current_thread():
+                thread.join()
+
+    def _create_future(self, factory, *factory_args):
+        if self._broken_event.is_set():
+            raise RuntimeError("Executor is broken, new futures cannot be scheduled")
+        with self._shutdown_lock:
+            if self._shutdown_event.is_set():
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            thread = self._executor_threads[self._next_thread]
+            fut = FluxExecutorFuture(thread.ident)
+            self._submission_queues[self._next_thread].append(factory(*factory_args, fut))
+            self._next_thread = (self._next_thread + 1) % len(self._submission_queues)
+        if self._virtual:
+            fut._driver = thread._drive
+            thread._drive(lambda: True)  # submit now: the job enters at the current time
+        return fut
 
     def __enter__(self):
         return self
@@ -222,171 +424,10 @@ class FluxExecutor:
         self.shutdown(wait=True)
         return False
 
-    # -- internals ------------------------------------------------------------------
-
-    def _create_future(self, kind, args, kwargs):
-        if self._broken:
-            raise RuntimeError("Executor is broken, new futures cannot be scheduled")
-        with self._lock:
-            if self._shutdown:
-                raise RuntimeError("cannot schedule new futures after shutdown")
-            owner = self._thread.ident if self._thread is not None else None
-            future = FluxExecutorFuture(owner)
-            if self._virtual:
-                future._driver = self._drive
-            if kind == "attach":
-                future._set_jobid(JobID(args[0]))
-            self._pending.append((kind, args, kwargs, future))
-            self._lock.notify_all()
-        if self._virtual:
-            self._submit_pending()
-        return future
-
-    def _drive(self, ready):
-        """Virtual clock: advance the instance until ``ready()``, handling responses."""
-        engine = self._engine
-        while True:
-            self._deliver()
-            if ready():
-                return
-            with engine.lock:
-                if self._updates:
-                    continue
-                engine.drive(lambda: bool(self._updates))
-
-    def _submit_pending(self):
-        while True:
-            with self._lock:
-                if not self._pending:
-                    return
-                kind, args, kwargs, future = self._pending.popleft()
-            if not future.set_running_or_notify_cancel():
-                continue
-            self._start(kind, args, kwargs, future)
-
-    def _listen(self, kind, future):
-        """A response hook: queue the request's responses for the executor thread
-        (called with the engine's lock held)."""
-
-        def listener(value, exc):
-            self._updates.append((kind, future, value, exc))
-            with self._lock:
-                self._lock.notify_all()
-
-        return listener
-
-    def _start(self, kind, args, kwargs, future):
-        """Send the job's submit (or, to attach, its eventlog watch)."""
-        self._active.add(future)
-        if kind == "attach":
-            self._watch(future)
-            return
-        try:
-            text = _jobspec_string(args[0] if args else kwargs.pop("jobspec"))
-            flags = _submit_flags(kwargs)
-            payload = {"J": text, "urgency": args[1] if len(args) > 1 else
-                       flags.get("urgency", FLUX_JOB_URGENCY_DEFAULT), "flags": flags["flags"]}
-        except Exception as exc:  # a bad argument fails only this future
-            self._active.discard(future)
-            future.set_exception(exc)
-            return
-        request = Future(self._handle)
-        request._listener = self._listen("submit", future)
-        send(self._handle, "job-ingest.submit", payload, request)
-
-    def _watch(self, future):
-        """Stream the job's main eventlog to ``future``."""
-        watch = JobEventWatchFuture(self._handle)
-        watch._listener = self._listen("event", future)
-        payload = {"id": int(future._jobid), "path": "eventlog", "flags": 0}
-        send(self._handle, "job-info.eventlog-watch", payload, watch)
-
-    def _deliver(self):
-        """Handle queued responses (outside the engine's lock): job ids, then events."""
-        while True:
-            try:
-                kind, future, value, exc = self._updates.popleft()
-            except IndexError:
-                return
-            if kind == "submit":
-                self._submitted(future, value, exc)
-            elif exc is not None:
-                self._ended(future, exc)
-            else:
-                self._event(future, EventLogEvent(value["event"]))
-
-    def _submitted(self, future, value, exc):
-        if exc is not None:
-            self._active.discard(future)
-            future.set_exception(exc)
-            return
-        future._set_jobid(JobID(value["id"]))
-        self._watch(future)
-
-    def _ended(self, future, exc):
-        """The eventlog stream ended: at ``clean`` (ENODATA), or in error."""
-        self._active.discard(future)
-        if future.done():
-            return
-        if isinstance(exc, FileNotFoundError):
-            exc = ValueError("job ID does not match any job")
-        future.set_exception(exc)
-
-    def _event(self, future, event):
-        if event.name in future.EVENTS:
-            future._set_event(event)
-        if future.done():
-            return
-        if event.name == "finish":
-            status = event.context["status"]
-            if os.WIFEXITED(status):
-                future.set_result(os.WEXITSTATUS(status))
-            elif os.WIFSIGNALED(status):
-                future.set_result(-os.WTERMSIG(status))
-            else:
-                future.set_exception(ValueError(status))
-        elif event.name == "exception" and event.context["severity"] == 0:
-            future.set_exception(JobException(event))
-
-    def _run(self):
-        """Executor thread: submit queued jobs and handle responses until shut down and idle."""
-        try:
-            while True:
-                self._submit_pending()
-                self._deliver()
-                with self._lock:
-                    if self._shutdown and not self._pending and not self._active and not self._updates:
-                        return
-                    if not self._pending and not self._updates:
-                        self._lock.wait(0.5)
-                if not self._engine.running and not self._updates:
-                    raise OSError(errno.ECONNRESET, "Connection reset by peer")
-        except Exception as exc:
-            self._broken = True
-            for future in list(self._active):
-                if not future.done():
-                    future.set_exception(exc)
-            with self._lock:
-                while self._pending:
-                    self._pending.popleft()[3].set_exception(exc)
-            self._active.clear()
-
-
-def _submit_flags(kwargs):
-    allowed = ("urgency", "waitable", "debug", "pre_signed", "novalidate")
-    unknown = set(kwargs) - set(allowed)
-    if unknown:
-        raise TypeError(f"submit() got an unexpected keyword argument {sorted(unknown)[0]!r}")
-    flags = 0
-    for name, bit in (
-        ("pre_signed", FLUX_JOB_PRE_SIGNED),
-        ("debug", FLUX_JOB_DEBUG),
-        ("waitable", FLUX_JOB_WAITABLE),
-        ("novalidate", FLUX_JOB_NOVALIDATE),
-    ):
-        if kwargs.get(name):
-            flags |= bit
-    out = {"flags": flags}
-    if "urgency" in kwargs:
-        out["urgency"] = kwargs["urgency"]
-    return out
+    @staticmethod
+    def _shutdown_threads(event, threads):
+        """Tell the threads to finish, and wait for them (the executor's finalizer)."""
+        event.set()
+        for thread in threads:
+            if thread.is_alive() and thread is not threading.current_thread():
+                thread.join()

@@ -6,12 +6,13 @@ Built from a ``job-list`` record (see :func:`job_record`) or from the smaller
 
 import os
 import pwd
+import time
 
 from fluxsim.job.JobID import JobID
 from fluxsim.resource import idset
 from fluxsim.constants import Result, State, resulttostr, statetostr
 
-__all__ = ["JobInfo", "job_record"]
+__all__ = ["ExceptionInfo", "JobInfo", "job_record"]
 
 _DEFAULTS = {
     "t_depend": 0.0,
@@ -39,13 +40,44 @@ _DEFAULTS = {
 }
 
 
+class ExceptionInfo:
+    """A job's reported exception: ``occurred``, ``severity``, ``type``, ``note``."""
+
+    def __init__(self, occurred, severity, _type, note):
+        self.occurred = occurred
+        self.severity = severity
+        self.type = _type
+        self.note = note
+
+
 class JobInfo:
-    """Job information with flux's computed attributes (returncode, status...)."""
+    """Job information with flux's computed attributes (returncode, status...).
+
+    ``state`` and ``result`` of the record are kept as ``state_id`` and
+    ``result_id``; ``state``, ``result`` and ``status`` are their names.
+    An attribute the record lacks (``state`` of a ``flux_job_result()``
+    dict) raises AttributeError, and ``to_dict`` leaves it out.
+    """
+
+    #: the properties :meth:`to_dict` adds to the defaults' keys
+    properties = (
+        "id", "t_submit", "t_remaining", "state", "result", "username", "userid",
+        "urgency", "runtime", "status", "returncode", "dependencies",
+    )
 
     def __init__(self, info):
         data = dict(_DEFAULTS)
         data.update(info)
         data["id"] = JobID(data["id"])
+        if "state" in data:
+            data["state_id"] = data.pop("state")
+        if "result" in data:
+            data["result_id"] = data.pop("result")
+        data["exception"] = ExceptionInfo(
+            *(data.get(f"exception_{k}", "") for k in ("occurred", "severity", "type", "note"))
+        )
+        data.setdefault("annotations", {})
+        data.setdefault("dependencies", [])
         self._data = data
 
     def __getattr__(self, attr):
@@ -55,17 +87,6 @@ class JobInfo:
             return self._data[attr]
         except KeyError:
             raise AttributeError(f"invalid JobInfo attribute '{attr}'") from None
-
-    @property
-    def state_id(self):
-        """The state as an integer (INACTIVE if unknown, as for result dicts)."""
-        return self._data.get("state", State.INACTIVE)
-
-    @property
-    def result_id(self):
-        """The result as an integer, or ``""`` while active."""
-        value = self._data.get("result", "")
-        return value if value != "" else ""
 
     @property
     def state(self):
@@ -79,14 +100,16 @@ class JobInfo:
 
     @property
     def status(self):
-        """Result name when inactive, else state name."""
-        return self.result if self.state_id == State.INACTIVE else self.state
+        """State name while active, result name once inactive."""
+        if self.state_id & (State.PENDING | State.RUNNING):
+            return self.state
+        return self.result
 
     @property
     def returncode(self):
         """Highest task exit code, -signal if the shell was signalled; -128 if
         canceled before running, 1 if failed before running; ``""`` while active."""
-        status = self._data.get("waitstatus", "")
+        status = self.waitstatus
         if not isinstance(status, int):
             if self.result_id == Result.CANCELED:
                 return -128
@@ -101,54 +124,43 @@ class JobInfo:
 
     @property
     def runtime(self):
-        """Seconds from alloc to cleanup (or to now while running)."""
-        t_run = self._data.get("t_run", 0.0)
-        t_cleanup = self._data.get("t_cleanup", 0.0)
-        if t_run and t_cleanup:
-            return t_cleanup - t_run
+        """Seconds from alloc to cleanup (or to now while running), else 0."""
+        if self.t_cleanup > 0 and self.t_run > 0:
+            return self.t_cleanup - self.t_run
+        if self.t_run > 0:
+            return time.time() - self.t_run
         return 0.0
+
+    @property
+    def t_remaining(self):
+        """Seconds to the expiration of a running job, else 0."""
+        try:
+            if self.status != "RUN":
+                return 0.0
+            return max(self.expiration - time.time(), 0.0)
+        except AttributeError:
+            return 0.0
 
     @property
     def username(self):
         """The submitting user's name."""
-        uid = self._data.get("userid", os.getuid())
         try:
-            return pwd.getpwuid(uid).pw_name
+            return pwd.getpwuid(self.userid).pw_name
         except KeyError:
-            return str(uid)
-
-    @property
-    def exception(self):
-        """The exception summary ``get_job`` reports."""
-        d = self._data
-        return {
-            "occurred": d.get("exception_occurred", False),
-            "severity": d.get("exception_severity", ""),
-            "type": d.get("exception_type", ""),
-            "note": d.get("exception_note", ""),
-        }
+            return str(self.userid)
 
     def to_dict(self, filtered=True):
-        """The job as a dict (``flux.job.get_job`` uses ``filtered=False``)."""
-        d = self._data
-        out = {key: d[key] for key in _DEFAULTS}
-        out["result"] = self.result
-        out.update(
-            id=d["id"],
-            t_submit=d.get("t_submit", 0.0),
-            t_remaining=0.0,
-            state=self.state,
-            username=self.username,
-            userid=d.get("userid", os.getuid()),
-            urgency=d.get("urgency", ""),
-            runtime=self.runtime,
-            status=self.status,
-            returncode=self.returncode,
-            dependencies=d.get("dependencies", []),
-            jobid=d["id"].f58,
-            annotations=d.get("annotations", {}),
-            exception=self.exception,
-        )
+        """The job as a dict (``flux.job.get_job`` uses ``filtered=False``):
+        filtered, without empty values and unset times."""
+        out = {}
+        for attr in (*_DEFAULTS, *self.properties):
+            try:
+                out[attr] = getattr(self, attr)
+            except AttributeError:
+                pass
+        out["jobid"] = self.id.f58
+        out["annotations"] = self.annotations
+        out["exception"] = dict(vars(self.exception))
         if filtered:
             for key in list(out):
                 val = out[key]

@@ -2,7 +2,7 @@
 
 import signal as _signal
 
-from fluxsim.rpc import send
+from fluxsim.job._wrapper import send
 
 __all__ = [
     "kill_async",

@@ -3,7 +3,7 @@
 import json
 
 from fluxsim.future import Future
-from fluxsim.rpc import send
+from fluxsim.job._wrapper import send
 
 __all__ = ["JobInfoLookupRPC", "job_info_lookup", "job_kvs_lookup"]
 
@@ -23,7 +23,7 @@ class JobInfoLookupRPC(Future):
 def job_info_lookup(flux_handle, jobid, keys=["jobspec"], flags=0):
     """Look up KVS keys of a job."""
     payload = {"id": int(jobid), "keys": list(keys), "flags": flags}
-    return send(flux_handle, "job-info.lookup", payload, JobInfoLookupRPC(flux_handle))
+    return send(flux_handle, "job-info.lookup", payload, JobInfoLookupRPC)
 
 
 def job_kvs_lookup(flux_handle, jobid, keys=["jobspec"], decode=True, original=False, base=False):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from fluxsim.constants import FLUX_USERID_UNKNOWN, State
 from fluxsim.future import Future
 from fluxsim.job.info import JobInfo
-from fluxsim.rpc import send
+from fluxsim.job._wrapper import send
 
 __all__ = ["JobListRPC", "job_list", "job_list_inactive", "job_list_id", "get_job"]
 
@@ -83,7 +83,7 @@ def job_list(
         terms.append({"results": [results]})
     payload = {"max_entries": int(max_entries), "attrs": attrs, "since": since,
                "constraint": {"and": terms}}
-    return send(flux_handle, "job-list.list", payload, JobListRPC(flux_handle))
+    return send(flux_handle, "job-list.list", payload, JobListRPC)
 
 
 def job_list_inactive(flux_handle, since=0.0, max_entries=1000, attrs=["all"], name=None,
@@ -96,7 +96,7 @@ def job_list_inactive(flux_handle, since=0.0, max_entries=1000, attrs=["all"], n
 def job_list_id(flux_handle, jobid, attrs=["all"]):
     """Query one job."""
     payload = {"id": int(jobid), "attrs": attrs}
-    future = send(flux_handle, "job-list.list-id", payload, JobListIdRPC(flux_handle))
+    future = send(flux_handle, "job-list.list-id", payload, JobListIdRPC)
     future.jobid = jobid
     return future
 

@@ -4,7 +4,7 @@ import errno
 
 from fluxsim.future import Future
 from fluxsim.job.JobID import JobID
-from fluxsim.rpc import send
+from fluxsim.job._wrapper import send
 from fluxsim.constants import (
     FLUX_JOB_DEBUG as FLAG_DEBUG,
     FLUX_JOB_NOVALIDATE as FLAG_NOVALIDATE,
@@ -26,6 +26,8 @@ class SubmitFuture(Future):
 
 def _jobspec_string(jobspec):
     # Jobspec objects are duck-typed (ours or flux's) through dumps()
+    if jobspec is None:  # None or ffi.NULL: flux's message, before libjob's check
+        raise EnvironmentError(errno.EINVAL, "jobspec must not be None/NULL")
     if isinstance(jobspec, bytes):
         return jobspec.decode("utf-8")
     if isinstance(jobspec, str):
@@ -56,7 +58,7 @@ def submit_async(
     if novalidate:
         flags |= FLAG_NOVALIDATE
     payload = {"J": text, "urgency": urgency, "flags": flags}
-    return send(flux_handle, "job-ingest.submit", payload, SubmitFuture(flux_handle))
+    return send(flux_handle, "job-ingest.submit", payload, SubmitFuture)
 
 
 def submit_get_id(future):

@@ -4,14 +4,14 @@ import collections
 import errno
 import os
 import signal
-import time
 
 from fluxsim.constants import FLUX_JOBID_ANY
 from fluxsim.future import Future
-from fluxsim.job.event import event_watch_async
+from fluxsim.eventlog import EventLogEvent
+from fluxsim.job.event import watch_eventlog
 from fluxsim.job.info import JobInfo
 from fluxsim.jobmanager import result_of
-from fluxsim.rpc import send
+from fluxsim.job._wrapper import send
 from fluxsim.job.JobID import JobID
 
 __all__ = [
@@ -57,7 +57,7 @@ class JobWaitFuture(Future):
 def wait_async(flux_handle, jobid=FLUX_JOBID_ANY):
     """Wait for a waitable job to become inactive (or any, by default)."""
     payload = {"id": int(jobid)}
-    return send(flux_handle, "job-manager.wait", payload, JobWaitFuture(flux_handle))
+    return send(flux_handle, "job-manager.wait", payload, JobWaitFuture)
 
 
 def wait_get_status(future):
@@ -73,46 +73,29 @@ def wait(flux_handle, jobid=FLUX_JOBID_ANY):
     return wait_async(flux_handle, jobid).get_status()
 
 
-class JobResultFuture:
-    """A job's result once it is inactive, read from its eventlog as libjob does."""
+class JobResultFuture(Future):
+    """A job's result once it is inactive, read from its eventlog as libjob
+    does: one response (the ``flux_job_result()`` dict), so ``then``,
+    ``wait_for`` and ``get`` work as on any future."""
 
     def __init__(self, flux_handle, jobid):
-        self._watch = event_watch_async(flux_handle, JobID(jobid))
+        super().__init__(flux_handle)
         self._jobid = JobID(jobid)
         self._events = []
-        self._result = None
 
-    def _step(self):
-        """Take one response of the eventlog stream (blocking)."""
-        try:
-            event = self._watch.get_event()
-        except FileNotFoundError:
-            raise FileNotFoundError(errno.ENOENT, "ENOENT: No such file or directory") from None
-        if event is None:
-            self._result = result_of(self._jobid, self._events)
+    def _eventlog(self, value, exc):
+        # the eventlog watch's responses, engine side: collect, then answer once
+        if exc is None:
+            self._events.append(EventLogEvent(value["event"]))
+        elif exc.errno == errno.ENODATA:
+            self.fulfill(result_of(self._jobid, self._events))
+        elif exc.errno == errno.ENOENT:  # as flux's bindings word libjob's error
+            self.fulfill_error(FileNotFoundError(errno.ENOENT, "ENOENT: No such file or directory"))
         else:
-            self._events.append(event)
-
-    def get(self):
-        """The result dictionary (as ``flux_job_result()``)."""
-        while self._result is None:
-            self._step()
-        return self._result
-
-    def wait_for(self, timeout=-1.0):
-        """Block until the job is inactive; TimeoutError after ``timeout`` seconds."""
-        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
-        while self._result is None:
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError(errno.ETIMEDOUT, "Connection timed out")
-                self._watch.wait_for(remaining)
-            self._step()
-        return self
+            self.fulfill_error(exc)
 
     def get_dict(self):
-        """The raw result dictionary (as ``flux_job_result()``)."""
+        """The result dictionary (as ``flux_job_result()``)."""
         return self.get()
 
     def get_info(self):
@@ -122,7 +105,9 @@ class JobResultFuture:
 
 def result_async(flux_handle, jobid, flags=0):
     """Wait (via the eventlog) for a job to finish and return its result."""
-    return JobResultFuture(flux_handle, jobid)
+    future = JobResultFuture(flux_handle, jobid)
+    watch_eventlog(flux_handle, jobid, "eventlog", future._eventlog)
+    return future
 
 
 def result(flux_handle, jobid, flags=0):

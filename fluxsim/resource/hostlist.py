@@ -1,24 +1,36 @@
 """RFC 29 hostlists: lists of host names written as ``"node[0-3],login"``.
 
-``decode`` expands a hostlist string into host names; ``encode`` compresses a
-list of host names back, exactly as libhostlist's ``hostlist_encode`` does.
-Order is kept (a hostlist is a list, not a set), runs of the same prefix
-with consecutive numbers are merged, and zero padding is kept.
+``Hostlist`` is flux-core 0.88's ``flux.hostlist.Hostlist``: a list of host
+names kept, as libhostlist keeps it, as runs of one prefix with consecutive
+numbers, so that it encodes, sorts, deduplicates, finds and deletes hosts
+exactly as libhostlist does.  ``decode`` returns one, as
+``flux.hostlist.decode`` does; ``encode`` compresses a list of host names:
 
->>> decode("node[0-3],login")
-['node0', 'node1', 'node2', 'node3', 'login']
+>>> hl = decode("node[0-3],login")
+>>> list(hl), len(hl), hl[-1]
+(['node0', 'node1', 'node2', 'node3', 'login'], 5, 'login')
 >>> encode(["node0", "node1", "node2", "node3"])
 'node[0-3]'
 >>> encode(["foo12", "foo4", "foo1", "foo2"])
 'foo[12,4,1-2]'
+>>> str(decode("foo[12,4,1-2]").sort())
+'foo[1-2,4,12]'
 
-Forms accepted, as libhostlist accepts them: plain names (``foo7``), one
-bracketed list of numbers and ranges per name (``n[01-03,7]``), with text
-after the brackets (``foo[1,3]-bar`` is ``foo1-bar,foo3-bar``), and names
-separated by commas, spaces or tabs.
+Order is kept (a hostlist is a list, not a set), runs of the same prefix with
+consecutive numbers are merged, and zero padding is kept.  Forms accepted, as
+libhostlist accepts them: plain names (``foo7``), one bracketed list of
+numbers and ranges per name (``n[01-03,7]``), with text after the brackets
+(``foo[1,3]-bar`` is ``foo1-bar,foo3-bar``), and names separated by commas,
+spaces or tabs.
 """
 
-__all__ = ["decode", "encode"]
+import errno
+import functools
+import numbers
+
+from fluxsim import wrapper
+
+__all__ = ["Hostlist", "decode", "encode"]
 
 _SEPARATORS = "\t, "
 #: libhostlist refuses ranges of more hosts than this ...
@@ -201,19 +213,326 @@ def _decode_ranges(s, ranges):
     return ranges
 
 
-def decode(s):
-    """Return the host names of RFC 29 hostlist string ``s``, in order.
+def _append_item(ranges, item):
+    """Append hostlist string ``item`` to ``ranges``; return how many hosts it had."""
+    if item and not any(c in "[]\t, " for c in item):
+        # a plain host name, the common case: no tokenizing needed
+        hr = _host_range(item)
+        _append(ranges, hr)
+        return 1
+    count = 0
+    for hr in _decode_ranges(item, []):
+        _append(ranges, hr)
+        count += hr.count()
+    return count
+
+
+
+# -- sorting (libhostlist's hostrange_cmp, coalesce and join) ------------------------
+
+
+def _prefix_cmp(h1, h2):
+    """Order of prefixes (byte order); a single host sorts before a numbered run."""
+    if h1.prefix != h2.prefix:
+        return -1 if h1.prefix < h2.prefix else 1
+    return int(h2.single) - int(h1.single)
+
+
+def _range_cmp(h1, h2):
+    result = _prefix_cmp(h1, h2)
+    if result == 0:
+        # as in libhostlist, the width check may settle an ambiguous width
+        result = h1.lo - h2.lo if _widths_compatible(h1, h2) else h1.width - h2.width
+    return result
+
+
+def _joinable(h1, h2):
+    return _prefix_cmp(h1, h2) == 0 and _widths_compatible(h1, h2)
+
+
+def _overlap(h1, h2):
+    """The ``(lo, hi)`` hosts of sorted ``h1`` also in ``h2`` (libhostlist: only if h1.hi > h2.lo)."""
+    if h1.single or h2.single or not (h1.hi > h2.lo and _joinable(h1, h2)):
+        return None
+    return h2.lo, min(h2.hi, h1.hi)
+
+
+def _collapse(ranges):
+    """Join neighbouring runs that continue each other."""
+    for i in range(len(ranges) - 1, 0, -1):
+        prev, nxt = ranges[i - 1], ranges[i]
+        if _prefix_cmp(prev, nxt) == 0 and prev.hi == nxt.lo - 1 and _widths_compatible(prev, nxt):
+            prev.hi = nxt.hi
+            del ranges[i]
+
+
+def _coalesce(ranges):
+    """Split overlapping sorted runs into runs that at most touch, then collapse.
+
+    As libhostlist's ``hostlist_coalesce``: ``[5-7,6-8]`` becomes
+    ``[5-6,6-7,7-8]``; duplicates stay, each in a run of its own.
+    """
+    i = len(ranges) - 1
+    while i > 0:
+        prev, nxt = ranges[i - 1], ranges[i]
+        common = _overlap(prev, nxt)
+        if common:
+            lo, hi = common
+            if hi < prev.hi:
+                nxt.hi = prev.hi
+            prev.hi, nxt.lo = lo, hi
+            j = i
+            for n in range(lo, hi + 1):
+                for wanted in (n > prev.hi, n < nxt.lo):
+                    if wanted:
+                        ranges.insert(j, _HostRange(prev.prefix, n, n, prev.width))
+                        j += 1
+            i = len(ranges)
+        i -= 1
+    _collapse(ranges)
+
+
+def _join(h1, h2):
+    """Merge sorted ``h2`` into ``h1`` if they touch or overlap; False if not."""
+    if not _joinable(h1, h2):
+        return False
+    if h1.single and h2.single:
+        return True
+    if h1.hi == h2.lo - 1 or h1.hi >= h2.lo:
+        h1.hi = max(h1.hi, h2.hi)
+        return True
+    return False
+
+
+def _sort(ranges):
+    ranges.sort(key=functools.cmp_to_key(_range_cmp))
+
+
+# -- finding hosts -------------------------------------------------------------------
+
+#: Characters a host name given to ``find`` may not contain.
+_NOT_IN_NAMES = frozenset("[]\t, ")
+
+
+def _offset(hr, name):
+    """Position of host ``name`` in run ``hr``, or None (libhostlist's hn_within)."""
+    if hr.single:
+        return 0 if name == hr.prefix else None
+    digits = name[len(hr.prefix) :]
+    if not (name.startswith(hr.prefix) and _is_number(digits)):
+        return None
+    number = int(digits)
+    if not hr.lo <= number <= hr.hi:
+        return None
+    if not _widths_compatible(hr, _HostRange(hr.prefix, number, number, len(digits))):
+        return None
+    return number - hr.lo
+
+
+def _locate(ranges, name):
+    """``(run index, offset in run, position)`` of the first ``name``, or None."""
+    if not isinstance(name, str):
+        raise TypeError(f"host name must be a string, not {type(name).__name__}")
+    if _NOT_IN_NAMES.intersection(name):
+        raise wrapper.error(errno.EINVAL)
+    position = 0
+    for index, hr in enumerate(ranges):
+        offset = _offset(hr, name)
+        if offset is not None:
+            return index, offset, position + offset
+        position += hr.count()
+    return None
+
+
+def _remove(ranges, index, offset):
+    """Remove the host at ``offset`` of run ``ranges[index]``, splitting the run if needed."""
+    hr = ranges[index]
+    number = hr.lo + offset
+    if number == hr.lo:
+        hr.lo += 1
+    elif number == hr.hi:
+        hr.hi -= 1
+    else:
+        upper = hr.copy()
+        hr.hi, upper.lo = number - 1, number + 1
+        ranges.insert(index + 1, upper)
+        return
+    if hr.hi < hr.lo:
+        del ranges[index]
+
+
+class Hostlist:
+    """A list of host names, as flux-core 0.88's ``flux.hostlist.Hostlist``.
+
+    Built from an RFC 29 string, or an iterable of them (each may name
+    several hosts), e.g. ``Hostlist("foo[0-3]")``, ``Hostlist(["foo1",
+    "foo2"])``.  Indexing with an int gives a name; a slice or an iterable
+    of ints gives a new Hostlist.  ``sort``, ``uniq`` and ``delete`` change
+    the list in place.  Errors are flux's: ``ValueError("Invalid hostlist:
+    '...'")``, ``TypeError`` for other arguments, and ``FileNotFoundError``
+    from ``find`` and ``index`` for a host not in the list.
+    """
+
+    __slots__ = ("_ranges", "_names")
+
+    def __init__(self, arg=""):
+        self._ranges = []
+        self._names = None
+        if isinstance(arg, str):
+            _append_item(self._ranges, arg)
+        elif hasattr(arg, "__iter__"):
+            for hosts in arg:
+                if not isinstance(hosts, str):
+                    raise TypeError(f"Hostlist(): expected string or Iterable, got {type(hosts)}")
+                _append_item(self._ranges, hosts)
+        else:
+            raise TypeError(f"Hostlist(): expected string or Iterable, got {type(arg)}")
+
+    def _changed(self):
+        self._names = None
+        return self
+
+    def _expanded(self):
+        # names are cached so that indexing in a loop is not quadratic
+        if self._names is None:
+            self._names = [name for hr in self._ranges for name in hr.names()]
+        return self._names
+
+    def __str__(self):
+        return self.encode()
+
+    def __repr__(self):
+        return f"Hostlist('{self}')"
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, numbers.Integral):
+            names = self._expanded()
+            if index < 0:
+                index += len(names)
+            if 0 <= index < len(names):
+                return names[index]
+            raise IndexError("Hostlist index out of range")
+        if isinstance(index, slice):
+            return Hostlist(self._expanded()[index])
+        if hasattr(index, "__iter__"):
+            result = Hostlist()
+            for n in index:
+                if not isinstance(n, numbers.Integral):
+                    raise TypeError(f"Invalid Hostlist index '{n}'")
+                result.append(self[n])
+            return result
+        raise TypeError("Hostlist index must be integer or slice")
+
+    def __iter__(self):
+        return iter(list(self._expanded()))
+
+    def __contains__(self, name):
+        return _locate(self._ranges, name) is not None
+
+    def encode(self):
+        """The RFC 29 string of the list."""
+        return _ranged_string(self._ranges)
+
+    def count(self):
+        """The number of hosts."""
+        return sum(hr.count() for hr in self._ranges)
+
+    def append(self, *args):
+        """Append Hostlists, hostlist strings or iterables of them; return the hosts added."""
+        count = 0
+        for arg in args:
+            other = arg if isinstance(arg, Hostlist) else Hostlist(arg)
+            for hr in list(other._ranges):
+                _append(self._ranges, hr)
+                count += hr.count()
+        self._changed()
+        return count
+
+    def delete(self, hosts):
+        """Delete the first occurrence of each host in ``hosts``; return how many were."""
+        try:
+            doomed = Hostlist(str(hosts))
+        except ValueError:
+            raise wrapper.error(errno.EINVAL) from None
+        deleted = 0
+        for name in doomed:
+            where = _locate(self._ranges, name)
+            if where is not None:
+                _remove(self._ranges, where[0], where[1])
+                deleted += 1
+        self._changed()
+        return deleted
+
+    def sort(self):
+        """Sort by prefix, then number (libhostlist's order); return self."""
+        if len(self._ranges) > 1:
+            _sort(self._ranges)
+            _coalesce(self._ranges)
+        return self._changed()
+
+    def uniq(self):
+        """Sort and drop duplicate hosts; return self."""
+        ranges = self._ranges
+        if len(ranges) > 1:
+            _sort(ranges)
+            i = 1
+            while i < len(ranges):
+                if _join(ranges[i - 1], ranges[i]):
+                    del ranges[i]
+                else:
+                    i += 1
+        return self._changed()
+
+    def expand(self):
+        """The host names as a list."""
+        return list(self)
+
+    def copy(self):
+        """An independent copy."""
+        copy = Hostlist()
+        copy._ranges = [hr.copy() for hr in self._ranges]
+        return copy
+
+    def find(self, host):
+        """The position of the first ``host``; FileNotFoundError if absent."""
+        where = _locate(self._ranges, host)
+        if where is None:
+            raise wrapper.error(errno.ENOENT)
+        return where[2]
+
+    def index(self, hosts, ignore_nomatch=False):
+        """The positions of ``hosts`` (a Hostlist or anything Hostlist() takes).
+
+        Hosts not in the list raise FileNotFoundError naming them, unless
+        ``ignore_nomatch``.
+        """
+        if not isinstance(hosts, Hostlist):
+            hosts = Hostlist(hosts)
+        positions = []
+        missing = Hostlist()
+        for host in hosts:
+            where = _locate(self._ranges, host)
+            if where is None:
+                missing.append(host)
+            else:
+                positions.append(where[2])
+        if missing and not ignore_nomatch:
+            suffix = "s" if len(missing) > 1 else ""
+            raise FileNotFoundError(f"host{suffix} '{missing}' not found")
+        return positions
+
+
+def decode(arg):
+    """The Hostlist of ``arg``, an RFC 29 string or an iterable of them (``flux.hostlist.decode``).
 
     ``""`` is the empty list.  Raises ``ValueError`` (``Invalid hostlist:
-    '...'``, the message of flux's ``Hostlist``) on unbalanced brackets,
-    empty or reversed ranges, or ranges of more than 2**20 hosts.
+    '...'``) on unbalanced brackets, empty or reversed ranges, or ranges of
+    more than 2**20 hosts.
     """
-    if not isinstance(s, str):
-        raise TypeError(f"hostlist must be a string, not {type(s).__name__}")
-    names = []
-    for hr in _decode_ranges(s, []):
-        names.extend(hr.names())
-    return names
+    return Hostlist(arg)
 
 
 def encode(hosts):
@@ -223,18 +542,7 @@ def encode(hosts):
     string (flux's ``Hostlist(list)`` appends each item decoded).  A single
     string is re-encoded.  Order and duplicates are kept.
     """
-    if isinstance(hosts, str):
-        hosts = [hosts]
-    ranges = []
-    for item in hosts:
-        if not isinstance(item, str):
-            raise TypeError(f"Hostlist(): expected string or Iterable, got {type(item)}")
-        if item and not any(c in "[]\t, " for c in item):
-            _append(ranges, _host_range(item))
-        else:
-            for hr in _decode_ranges(item, []):
-                _append(ranges, hr)
-    return _ranged_string(ranges)
+    return Hostlist(hosts).encode()
 
 
 def _ranged_string(ranges):

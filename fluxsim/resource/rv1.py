@@ -157,9 +157,9 @@ class Rv1:
             if not isinstance(entry, Mapping) or "rank" not in entry:
                 raise ValueError(f"R: R_lite entry without rank: {entry!r}")
             children = entry.get("children", {})
-            cores = frozenset(idset.decode(children.get("core", "")))
-            gpus = frozenset(idset.decode(children.get("gpu", "")))
-            for rank in idset.decode(entry["rank"]):
+            cores = frozenset(idset.expand(children.get("core", "")))
+            gpus = frozenset(idset.expand(children.get("gpu", "")))
+            for rank in idset.expand(entry["rank"]):
                 entries.append((rank, cores, gpus))
         entries.sort(key=lambda e: e[0])
         nodelist = execution.get("nodelist", [])
@@ -174,7 +174,7 @@ class Rv1:
             hostname = hostnames[pos] if pos < len(hostnames) else f"rank{rank}"
             ranks[rank] = RankInfo(rank, hostname, cores, gpus)
         properties = {
-            name: set(idset.decode(ids)) for name, ids in execution.get("properties", {}).items()
+            name: set(idset.expand(ids)) for name, ids in execution.get("properties", {}).items()
         }
         return cls(
             ranks,
@@ -302,7 +302,7 @@ class Rv1:
         As flux's ``Rv1Set.copy_ranks``: times and properties carry over
         (restricted to the kept ranks), ``nslots`` and ``scheduling`` do not.
         """
-        keep = set(idset.decode(ranks) if isinstance(ranks, str) else ranks)
+        keep = set(idset.expand(ranks) if isinstance(ranks, str) else ranks)
         return Rv1(
             (info for rank, info in self.ranks.items() if rank in keep),
             starttime=self.starttime,
@@ -361,7 +361,7 @@ class Rv1:
         if self.nslots:
             execution["nslots"] = self.nslots
         if self.has_nodelist:
-            execution["nodelist"] = [hostlist.encode(self.nodelist)] if self.ranks else []
+            execution["nodelist"] = [hostlist.encode(self.nodelist)]
         if self.properties:
             execution["properties"] = {
                 name: idset.encode(members)
@@ -418,7 +418,7 @@ def _config_entry(hosts, index, entry):
     for key in ("cores", "gpus"):
         if key in entry:
             try:
-                ids[key] = idset.decode(entry[key])
+                ids[key] = idset.expand(entry[key])
             except ValueError:
                 raise ValueError(f"config[{index}]: invalid idset {key}='{entry[key]}'") from None
     for prop in props or ():
@@ -496,7 +496,7 @@ def _rank_set(value):
     # As flux's IDset(value): an idset string, an int, or an iterable that
     # IDset sorts and joins before decoding.
     if isinstance(value, str):
-        return set(idset.decode(value))
+        return set(idset.expand(value))
     if isinstance(value, int):
         return {value}
-    return set(idset.decode(",".join(str(v) for v in sorted(value))))
+    return set(idset.expand(",".join(str(v) for v in sorted(value))))

@@ -17,7 +17,7 @@ from fluxsim.services.request import DEFERRED, Request, Sender
 
 __all__ = ["topics", "serve", "Request", "Sender", "DEFERRED"]
 
-_MODULES = ("broker", "info", "ingest", "joblist", "manager", "resource")
+_MODULES = ("broker", "info", "ingest", "joblist", "journal", "kvs", "manager", "resource")
 
 
 @functools.cache
@@ -37,7 +37,7 @@ def serve(inst, request):
     service = topics().get(request.topic)
     try:
         if service is None:
-            raise OSError(errno.ENOSYS, "Function not implemented")
+            raise OSError(errno.ENOSYS, f"No service matching {request.topic} is registered")
         if not isinstance(request.payload, dict):
             raise OSError(errno.EPROTO, "Protocol error")
         response = service(inst, request)

@@ -3,15 +3,18 @@
 import errno
 import json
 
+from fluxsim.services import jobdir
 from fluxsim.services.request import DEFERRED
 
 __all__ = ["TOPICS", "EVENTLOGS"]
 
-#: eventlog paths a watch accepts -> (the job's log, the event that ends it)
+#: the eventlogs a watch follows -> (the job's log whose events it streams,
+#: the (log, event) that ends it); any log but the main one also ends
+#: with the job, if it never started
 EVENTLOGS = {
-    "eventlog": ("eventlog", "clean"),
-    "guest.exec.eventlog": ("exec.eventlog", "done"),
-    "exec.eventlog": ("exec.eventlog", "done"),
+    "eventlog": ("eventlog", ("eventlog", "clean")),
+    "guest.exec.eventlog": ("exec.eventlog", ("exec.eventlog", "done")),
+    "guest.output": ("guest.output", ("exec.eventlog", "done")),
 }
 
 #: flux_job_lookup flag: jobspec and R as objects rather than strings
@@ -28,29 +31,6 @@ def _job(inst, payload):
     return job
 
 
-def _line(event):
-    """An eventlog entry as the KVS holds it: one JSON object, one line (RFC 18)."""
-    return json.dumps(event, separators=(",", ":")) + "\n"
-
-
-def _lines(log):
-    return "".join(_line(e) for e in log)
-
-
-def _value(job, key, decode):
-    if key == "jobspec":
-        return job.jobspec if decode else json.dumps(job.jobspec)
-    if key == "R":
-        if job.R is None:
-            return None
-        return json.loads(job.R.encode()) if decode else job.R.encode()
-    if key == "eventlog":
-        return _lines(job.eventlog)
-    if key in ("guest.exec.eventlog", "exec.eventlog"):
-        return _lines(job.exec_eventlog) if job.exec_eventlog else None
-    return None
-
-
 def _lookup(inst, request):
     payload = request.payload
     keys = payload.get("keys")
@@ -60,18 +40,25 @@ def _lookup(inst, request):
     job = _job(inst, payload)
     out = {"id": job.id}
     for key in keys:
-        value = _value(job, key, flags & LOOKUP_JSON_DECODE)
+        value = jobdir.value(job, key)
         if value is None:
             raise OSError(errno.ENOENT, "No such file or directory")
+        if flags & LOOKUP_JSON_DECODE and key in ("jobspec", "R"):
+            value = json.loads(value)
         out[key] = value
     return out
 
 
-def _complete(job, name, log, last):
-    if log and log[-1].name == last:
-        return True
-    # an exec eventlog that never started is complete once the job is inactive
-    return name == "exec.eventlog" and not job.active
+def _log(job, name):
+    """The entries of the job's log ``name`` so far (None: it does not exist yet)."""
+    if name == "guest.output":
+        return jobdir.output_events(job)
+    return job.eventlog if name == "eventlog" else job.exec_eventlog
+
+
+def _ended(job, name, end):
+    log = _log(job, end[0])
+    return bool(log) and log[-1].name == end[1] or (name != "eventlog" and not job.active)
 
 
 def _watch(inst, request):
@@ -80,38 +67,29 @@ def _watch(inst, request):
     job = _job(inst, payload)
     if path not in EVENTLOGS:
         raise OSError(errno.ENOENT, "No such file or directory")
-    name, last = EVENTLOGS[path]
-    log = job.eventlog if name == "eventlog" else job.exec_eventlog
+    name, end = EVENTLOGS[path]
+    log = _log(job, name)
+    if log is None:
+        raise OSError(errno.ENOENT, "No such file or directory")
     for event in log:
-        request.respond({"event": _line(event)})
-    if _complete(job, name, log, last):
+        request.respond({"event": jobdir.line(event)})
+    if _ended(job, name, end):
         request.end()
         return DEFERRED
 
     def watcher(watched, which, event):
         if which == name:
-            request.respond({"event": _line(event)})
-            if event.name == last:
-                watched.watchers.remove(watcher)
-                request.end()
-        elif which == "eventlog" and event.name == "clean":
-            # an exec eventlog ends with the job, if the job never ran
+            request.respond({"event": jobdir.line(event)})
+        if (which, event.name) == end or (which, event.name) == ("eventlog", "clean"):
             watched.watchers.remove(watcher)
             request.end()
 
-    def unwatch():
-        if watcher in job.watchers:
-            job.watchers.remove(watcher)
-
-    job.watchers.append(watcher)
-    return request.defer(unwatch)
+    return request.follow(job.watchers, watcher)
 
 
 def _watch_cancel(inst, request):
-    stream = request.sender.streams.get(request.payload.get("matchtag"))
-    if stream is not None and stream.topic == "job-info.eventlog-watch":
-        stream.stop()
-    return DEFERRED  # no response, as job-info sends none
+    # no response, as job-info sends none
+    return request.sender.stop_stream(request.payload.get("matchtag"), "job-info.eventlog-watch")
 
 
 TOPICS = {

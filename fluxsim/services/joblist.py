@@ -4,6 +4,7 @@ import errno
 
 from fluxsim.constants import FLUX_USERID_UNKNOWN, Result, State
 from fluxsim.job.info import job_record
+from fluxsim.jobmanager import queue_of
 from fluxsim.resource import hostlist, idset
 
 __all__ = ["TOPICS", "compile_constraint"]
@@ -198,12 +199,62 @@ def _list_id(inst, request):
     return {"job": _project(job_record(job), attrs)}
 
 
-#: the attributes job-list knows (flux-core 0.88's job-list)
-VALID_ATTRS = frozenset(
+#: the attributes job-list knows, in its ``list-attrs`` order (flux-core 0.88)
+LIST_ATTRS = (
     "userid urgency priority t_submit t_depend t_priority t_sched t_run t_cleanup "
     "t_inactive state name cwd queue project bank ntasks ncores duration nnodes ranks "
-    "nodelist expiration waitstatus success exception_occurred exception_severity "
-    "exception_type exception_note result annotations dependencies".split()
+    "nodelist success exception_occurred exception_type exception_severity "
+    "exception_note result expiration annotations waitstatus dependencies".split()
 )
+VALID_ATTRS = frozenset(LIST_ATTRS)
 
-TOPICS = {"job-list.list": _list, "job-list.list-id": _list_id}
+
+def _list_attrs(inst, request):
+    return {"attrs": [*LIST_ATTRS, "all"]}
+
+
+#: job-list's per-state counters (every state but NEW), by state name
+_STATE_COUNTERS = ("depend", "priority", "sched", "run", "cleanup", "inactive")
+
+
+def _stats(jobs, name=None):
+    """job-list's statistics of ``jobs``: counts by state, and by how inactive
+    jobs ended (a job that failed without an exception counts as failed)."""
+    states = dict.fromkeys(_STATE_COUNTERS, 0)
+    ended = {"successful": 0, "failed": 0, "canceled": 0, "timeout": 0}
+    for job in jobs:
+        if job.state == State.NEW:
+            continue
+        states[job.state.name.lower()] += 1
+        if job.active:
+            continue
+        exc = job.result_exception()
+        if job.result() == Result.COMPLETED:
+            ended["successful"] += 1
+        elif exc is not None and exc.context["type"] in ("cancel", "timeout"):
+            ended["canceled" if exc.context["type"] == "cancel" else "timeout"] += 1
+        else:
+            ended["failed"] += 1
+    states["total"] = sum(states.values())
+    # purged jobs leave every count (fluxsim does not count them)
+    out = {"job_states": states, **ended, "inactive_purged": 0}
+    if name is not None:
+        out["name"] = name
+    return out
+
+
+def _job_stats(inst, request):
+    jobs = list(inst.jobmanager.jobs.values())
+    queues = [
+        _stats([j for j in jobs if queue_of(j.jobspec) == name], name)
+        for name in inst.queues.names
+    ] if inst.queues else []
+    return {**_stats(jobs), "queues": queues}
+
+
+TOPICS = {
+    "job-list.job-stats": _job_stats,
+    "job-list.list": _list,
+    "job-list.list-attrs": _list_attrs,
+    "job-list.list-id": _list_id,
+}

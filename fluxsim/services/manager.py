@@ -5,7 +5,6 @@ import signal
 
 from fluxsim.constants import FLUX_JOBID_ANY, State
 from fluxsim.jobmanager import PURGE_BATCH_MAX
-from fluxsim.services.request import DEFERRED
 
 __all__ = ["TOPICS", "wait_response"]
 
@@ -132,13 +131,10 @@ def _wait(inst, request):
             manager.waitables.pop(job.id, None)
             request.finish(wait_response(job))
 
-    def unwatch():
-        if watcher in target.watchers:
-            target.watchers.remove(watcher)
+    def unclaim():
         target.waited = False
 
-    target.watchers.append(watcher)
-    return request.defer(unwatch)
+    return request.follow(target.watchers, watcher, unclaim)
 
 
 def _unclaimed_inactive(manager):
@@ -163,12 +159,7 @@ def _wait_any(inst, request):
         job.waited = True
         request.finish(wait_response(job))
 
-    def unlisten():
-        if listener in manager.listeners:
-            manager.listeners.remove(listener)
-
-    manager.listeners.append(listener)
-    return request.defer(unlisten)
+    return request.follow(manager.listeners, listener)
 
 
 def _slice(text):
@@ -211,12 +202,7 @@ def _drain_queue(inst, request):
             manager.listeners.remove(listener)
             request.finish({})
 
-    def unlisten():
-        if listener in manager.listeners:
-            manager.listeners.remove(listener)
-
-    manager.listeners.append(listener)
-    return request.defer(unlisten)
+    return request.follow(manager.listeners, listener)
 
 
 TOPICS = {

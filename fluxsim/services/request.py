@@ -27,6 +27,14 @@ class Sender:
         """Send ``payload`` (a dict or None) or ``error`` ((errnum, text)) back."""
         raise NotImplementedError
 
+    def stop_stream(self, matchtag, topic):
+        """A ``*-cancel`` request: stop this sender's stream ``matchtag`` of ``topic``.
+        Returns DEFERRED, as the cancel itself has no response."""
+        stream = self.streams.get(matchtag)
+        if stream is not None and stream.topic == topic:
+            stream.stop()
+        return DEFERRED
+
     def cancel_all(self):
         """The sender is gone: stop every stream and wait it had open."""
         for request in list(self.streams.values()):
@@ -83,6 +91,20 @@ class Request:
         if self.matchtag:
             self.sender.streams[self.matchtag] = self
         return DEFERRED
+
+    def follow(self, callbacks, callback, on_stop=None):
+        """Answer later from ``callback``, kept in the list ``callbacks`` (a job's
+        watchers, the job manager's listeners) until it removes itself or the
+        sender goes away (then ``on_stop()`` too, if given)."""
+        callbacks.append(callback)
+
+        def unfollow():
+            if callback in callbacks:
+                callbacks.remove(callback)
+            if on_stop is not None:
+                on_stop()
+
+        return self.defer(unfollow)
 
     def stop(self):
         """The sender cancelled this request (or went away): unregister, end it."""

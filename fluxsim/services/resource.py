@@ -71,16 +71,33 @@ def union(Rs):
     return Rv1(RankInfo(rank, host, cores, gpus) for rank, (host, cores, gpus) in merged.items())
 
 
+def _fluxion_R(R):
+    """An R as Fluxion's resource-status writes it: whole-second times,
+    ``nodelist`` before them, and null for an empty set."""
+    if not R.ranks:
+        return None
+    out = R.to_dict()
+    execution = out["execution"]
+    out["execution"] = {"R_lite": execution["R_lite"], "nodelist": execution["nodelist"],
+                        "starttime": 0, "expiration": 0}
+    return out
+
+
 def _sched_status(inst, request):
-    """``sched.resource-status``: all, allocated and down R, as ``flux resource list`` reads it."""
-    allocated = [job.R for job in inst.jobmanager.jobs.values()
-                 if job.active and job.R is not None]
+    """``sched.resource-status``: all, allocated and down R, as ``flux resource list``
+    reads it, in the form the instance's scheduler writes (recorded, flux-core
+    0.88.0 and flux-sched 0.54.0: sched-simple leaves ``nodelist`` out of the
+    allocated and down sets; Fluxion writes null for an empty one)."""
+    allocated = union(job.R for job in inst.jobmanager.jobs.values()
+                      if job.active and job.R is not None)
     down = set(inst.resources.offline) | set(inst.resources.drained)
-    return {
-        "all": inst.R.to_dict(),
-        "allocated": union(allocated).to_dict(),
-        "down": inst.R.copy_ranks(sorted(down)).to_dict() if down else union([]).to_dict(),
-    }
+    down = inst.R.copy_ranks(sorted(down)) if down else union([])
+    if inst.scheduler_name == "fluxion":
+        return {"all": _fluxion_R(inst.R), "down": _fluxion_R(down),
+                "allocated": _fluxion_R(allocated)}
+    allocated.has_nodelist = down.has_nodelist = False
+    return {"all": inst.R.to_dict(), "allocated": allocated.to_dict(),
+            "down": down.to_dict()}
 
 
 TOPICS = {

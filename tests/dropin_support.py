@@ -1,0 +1,38 @@
+"""Fixtures of the drop-in tests: a handle on an in-process instance or on a
+``fluxsim start`` broker in another process (import ``broker_uri`` and ``h``)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import fluxsim
+
+FLUXSIM = os.path.join(os.path.dirname(sys.executable), "fluxsim")
+
+
+@pytest.fixture(scope="module")
+def broker_uri(tmp_path_factory):
+    """A 2-rank ``fluxsim start`` broker in another process (stops at end-of-file)."""
+    proc = subprocess.Popen(
+        [FLUXSIM, "start", "--test-size=2", "sh", "-c", 'echo "$FLUX_URI"; read line || true'],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        cwd=tmp_path_factory.mktemp("broker"),
+    )
+    uri = proc.stdout.readline().strip()
+    yield uri
+    proc.stdin.close()
+    assert proc.wait(timeout=60) == 0
+
+
+@pytest.fixture(params=["in-process", "cross-process"])
+def h(request):
+    """A handle on a 2-rank instance: in this process, or through a broker's socket."""
+    if request.param == "cross-process":
+        handle = fluxsim.Flux(request.getfixturevalue("broker_uri"))
+        yield handle
+        handle.close()
+        return
+    with fluxsim.start(nnodes=2, cores_per_node=2) as inst:
+        yield fluxsim.Flux(inst.uri)
