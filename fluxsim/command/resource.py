@@ -11,47 +11,29 @@ __all__ = ["main"]
 def _rset(R):
     from fluxsim.resource.rv1 import Rv1
 
-    return Rv1() if R is None else Rv1.from_dict(R)  # Fluxion: null for an empty set
+    return Rv1.from_dict(R)
 
 
-def _counts(R):
-    return len(R.ranks), R.ncores, R.ngpus
-
-
-def _nodelist(R):
-    from fluxsim.resource import hostlist
-
-    return hostlist.encode(R.nodelist) if R.ranks else ""
-
-
-def _minus(R, other):
-    """R without the cores and GPUs of ``other``."""
-    from fluxsim.resource.rv1 import RankInfo, Rv1
-
-    out = []
-    for rank, info in R.ranks.items():
-        taken = other.ranks.get(rank)
-        cores = info.cores - (taken.cores if taken else frozenset())
-        gpus = info.gpus - (taken.gpus if taken else frozenset())
-        if cores or gpus:
-            out.append(RankInfo(rank, info.hostname, cores, gpus))
-    return Rv1(out)
+def _counts(rset):
+    return rset.nnodes, rset.ncores, rset.ngpus
 
 
 def _list(args, h):
-    status = h.rpc("sched.resource-status").get()
-    every, allocated, down = (_rset(status[k]) for k in ("all", "allocated", "down"))
-    free = _minus(_minus(every, allocated), down)
+    from flux.resource import resource_list
+
+    rl = resource_list(h).get()
     print("     STATE NNODES NCORES NGPUS NODELIST")
-    for name, R in (("free", free), ("allocated", allocated), ("down", down)):
-        nnodes, ncores, ngpus = _counts(R)
-        print(f"{name:>10} {nnodes:>6} {ncores:>6} {ngpus:>5} {_nodelist(R)}")
+    for name in ("free", "allocated", "down"):
+        rset = rl[name]
+        nnodes, ncores, ngpus = _counts(rset)
+        print(f"{name:>10} {nnodes:>6} {ncores:>6} {ngpus:>5} {rset.nodelist}")
     return 0
 
 
 def _info(args, h):
-    R = _rset(h.rpc("sched.resource-status").get()["all"])
-    nnodes, ncores, ngpus = _counts(R)
+    from flux.resource import resource_list
+
+    nnodes, ncores, ngpus = _counts(resource_list(h).get().all)
     print(f"{nnodes} Nodes, {ncores} Cores, {ngpus} GPUs")
     return 0
 
@@ -60,7 +42,9 @@ def _status(args, h):
     from fluxsim.resource import hostlist, idset
 
     status = h.rpc("resource.status").get()
-    busy = _rset(h.rpc("sched.resource-status").get()["allocated"]).ranks
+    from flux.resource import resource_list
+
+    busy = set(resource_list(h).get().allocated.ranks)
     R = _rset(status["R"])
     drained = set()
     for ranks in status["drain"]:
@@ -121,8 +105,9 @@ def _undrain(args, h):
 
 
 def _queue_list(args, h):
-    R = _rset(h.rpc("sched.resource-status").get()["all"])
-    nnodes, ncores, ngpus = _counts(R)
+    from flux.resource import resource_list
+
+    nnodes, ncores, ngpus = _counts(resource_list(h).get().all)
     print(" EN ST TDEFAULT   TLIMIT     NNODES     NCORES      NGPUS")
     print(f"  ✔  ✔ {'inf':>8} {'inf':>8} {f'0-{nnodes}':>10} {f'0-{ncores}':>10} "
           f"{f'0-{ngpus}':>10}")

@@ -21,6 +21,8 @@ ALIASES = {
     "flux.core.handle": "fluxsim.handle",
     "flux.hostlist": "fluxsim.resource.hostlist",
     "flux.idset": "fluxsim.resource.idset",
+    # fluxsim.resource.status is the instance's drain bookkeeping; flux's is the report
+    "flux.resource.status": "fluxsim.resource.report",
     # flux.cli is the package of flux's job submission commands
     "flux.cli": "fluxsim.command",
     "flux.cli.plugin": "fluxsim.command.plugin",

@@ -15,7 +15,7 @@ from fluxsim.job.event import (
     event_watch_async,
 )
 from fluxsim.job.executor import FluxExecutor, FluxExecutorFuture
-from fluxsim.job.info import JobInfo
+from fluxsim.job.info import JobInfo, JobInfoFormat, job_fields_to_attrs
 from fluxsim.job.kvs import job_kvs, job_kvs_guest
 from fluxsim.job._wrapper import ffi
 from fluxsim.job.JobID import JobID, id_encode, id_parse
@@ -30,8 +30,8 @@ from fluxsim.job.kill import (
     kill,
     kill_async,
 )
-from fluxsim.job.kvslookup import job_info_lookup, job_kvs_lookup
-from fluxsim.job.list import get_job, job_list, job_list_id, job_list_inactive
+from fluxsim.job.kvslookup import JobKVSLookup, job_info_lookup, job_kvs_lookup
+from fluxsim.job.list import JobList, get_job, job_list, job_list_id, job_list_inactive
 from fluxsim.job.output import (
     job_output,
     output_event_watch,
@@ -55,6 +55,9 @@ __all__ = [
     "JobException",
     "JobID",
     "JobInfo",
+    "JobInfoFormat",
+    "JobKVSLookup",
+    "JobList",
     "Jobspec",
     "JobspecV1",
     "JobWatcher",
@@ -69,6 +72,7 @@ __all__ = [
     "get_job",
     "id_encode",
     "id_parse",
+    "job_fields_to_attrs",
     "job_info_lookup",
     "job_kvs",
     "job_kvs_guest",

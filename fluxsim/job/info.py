@@ -2,17 +2,23 @@
 
 Built from a ``job-list`` record (see :func:`job_record`) or from the smaller
 ``flux_job_result()`` dictionary; ``to_dict()`` matches ``flux.job.get_job``.
+``JobInfoFormat`` prints JobInfo objects as ``flux jobs`` does, and
+``job_fields_to_attrs`` says which job-list attributes a format needs.
 """
 
+import json
 import os
 import pwd
+import signal
+import string
 import time
 
 from fluxsim.job.JobID import JobID
 from fluxsim.resource import idset
 from fluxsim.constants import Result, State, resulttostr, statetostr
+from fluxsim.outputformat import OutputFormat
 
-__all__ = ["ExceptionInfo", "JobInfo", "job_record"]
+__all__ = ["ExceptionInfo", "JobInfo", "JobInfoFormat", "job_fields_to_attrs", "job_record"]
 
 _DEFAULTS = {
     "t_depend": 0.0,
@@ -50,6 +56,45 @@ class ExceptionInfo:
         self.note = note
 
 
+class EmptyObject:
+    """What a missing annotation formats as: empty, at any depth."""
+
+    def __getattr__(self, attr):
+        return EmptyObject()
+
+    def __repr__(self):
+        return ""
+
+    def __format__(self, spec):
+        return format("", spec.rstrip("bcdoxXeEfFgGn%"))
+
+
+class AnnotationsInfo:
+    """A job's annotations (RFC 27) as attributes, for format fields like
+    ``{annotations.sched.reason_pending}``; a missing key is empty."""
+
+    def __init__(self, annotationsDict):
+        self.annotationsDict = annotationsDict
+
+    def __getattr__(self, attr):
+        if attr == "annotationsDict":
+            raise AttributeError(attr)
+        value = self.annotationsDict.get(attr, EmptyObject())
+        return AnnotationsInfo(value) if isinstance(value, dict) else value
+
+    def __repr__(self):
+        return json.dumps(self.annotationsDict) if self.annotationsDict else ""
+
+    def __format__(self, spec):
+        return format(repr(self), spec)
+
+
+#: state and result letters' emoji (flux's ``state_emoji``, ``result_emoji``)
+_STATE_EMOJI = {"N": "\U0001f381", "D": "\U0001f6d1", "P": "\U0001f6a6", "S": "\U0001f4c5",
+                "R": "\U0001f3c3", "C": "\U0001f5d1", "I": "\U0001f480"}
+_RESULT_EMOJI = {"CD": "\U0001f600", "F": "\U0001f4a9", "CA": "\U0001f4a5", "TO": "\u231b"}
+
+
 class JobInfo:
     """Job information with flux's computed attributes (returncode, status...).
 
@@ -76,7 +121,9 @@ class JobInfo:
         data["exception"] = ExceptionInfo(
             *(data.get(f"exception_{k}", "") for k in ("occurred", "severity", "type", "note"))
         )
-        data.setdefault("annotations", {})
+        data["annotations"] = AnnotationsInfo(data.get("annotations", {}))
+        data["sched"] = data["annotations"].sched
+        data["user"] = data["annotations"].user
         data.setdefault("dependencies", [])
         self._data = data
 
@@ -104,6 +151,96 @@ class JobInfo:
         if self.state_id & (State.PENDING | State.RUNNING):
             return self.state
         return self.result
+
+    @property
+    def state_single(self):
+        """State letter, e.g. ``"S"``."""
+        return statetostr(self.state_id, "S")
+
+    @property
+    def result_abbrev(self):
+        """Result abbreviation, e.g. ``"CD"`` (empty while active)."""
+        return resulttostr(self.result_id, "S") if self.result_id != "" else ""
+
+    @property
+    def status_abbrev(self):
+        """State letter while active, result abbreviation once inactive."""
+        if self.state_id & (State.PENDING | State.RUNNING):
+            return self.state_single
+        return self.result_abbrev
+
+    @property
+    def state_emoji(self):
+        """The state as an emoji."""
+        return _STATE_EMOJI.get(self.state_single, self.state_single)
+
+    @property
+    def result_emoji(self):
+        """The result as an emoji (an ideographic space while active)."""
+        return _RESULT_EMOJI.get(self.result_abbrev, "\u3000")
+
+    @property
+    def status_emoji(self):
+        """The state's emoji while active, the result's once inactive."""
+        if self.state_id & (State.PENDING | State.RUNNING):
+            return self.state_emoji
+        return self.result_emoji
+
+    @property
+    def contextual_info(self):
+        """What ``flux jobs`` shows in INFO: why a pending job waits, or where
+        a job ran."""
+        state = self.state
+        if state == "PRIORITY":
+            return "priority-wait"
+        if state == "DEPEND":
+            return "depends:" + ",".join(self.dependencies)
+        if state == "SCHED":
+            t_estimate = self.sched.t_estimate
+            if isinstance(t_estimate, (int, float)):
+                from fluxsim.fsd import fsd
+
+                eta = t_estimate - time.time()
+                return f"eta:{'now' if eta < 0 else fsd(eta)}"
+            if self.urgency == 0:
+                return "held"
+            if self.priority == 0:
+                return "priority-hold"
+            return ""
+        return self.nodelist
+
+    @property
+    def contextual_time(self):
+        """The requested duration while pending, the runtime after."""
+        if self.state in ("PRIORITY", "DEPEND", "SCHED"):
+            return self.duration
+        return self.runtime
+
+    @property
+    def inactive_reason(self):
+        """Why an inactive job ended (``Exit 1``, ``Canceled: note``, ``Timeout``...)."""
+        if self.state != "INACTIVE":
+            return ""
+        result, exc = self.result, self.exception
+        if result == "CANCELED":
+            if exc.occurred and exc.type == "cancel" and exc.note:
+                return f"Canceled: {exc.note}"
+            return "Canceled"
+        if result == "TIMEOUT":
+            return "Timeout"
+        if result != "FAILED":
+            return f"Exit {self.returncode}"
+        if exc.occurred and exc.type != "exec" and exc.severity == 0:
+            note = f" note={exc.note}" if exc.note else ""
+            return f"Exception: type={exc.type}{note}"
+        code = self.returncode
+        if code > 128:
+            try:
+                return signal.strsignal(code - 128) or f"Signaled {code - 128}"
+            except ValueError:
+                return f"Signaled {code - 128}"
+        return {126: "Command invoked cannot execute", 127: "command not found",
+                128: "Invalid argument to exit"}.get(code, f"Exit {code}")
 
     @property
     def returncode(self):
@@ -159,7 +296,7 @@ class JobInfo:
             except AttributeError:
                 pass
         out["jobid"] = self.id.f58
-        out["annotations"] = self.annotations
+        out["annotations"] = self.annotations.annotationsDict
         out["exception"] = dict(vars(self.exception))
         if filtered:
             for key in list(out):
@@ -170,6 +307,111 @@ class JobInfo:
             if not out["exception"]["occurred"]:
                 out["exception"] = {"occurred": False}
         return out
+
+
+def _attrs_table():
+    """Format field -> the job-list attributes it is computed from (flux-core 0.88)."""
+    table = {f"id{enc}": () for enc in ("", ".dec", ".hex", ".f58", ".f58plain", ".emoji",
+                                        ".kvs", ".words", ".dothex")}
+    for attr in ("userid", "urgency", "priority", "state", "name", "cwd", "queue", "project",
+                 "bank", "ntasks", "ncores", "duration", "nnodes", "ranks", "nodelist",
+                 "success", "waitstatus", "result", "annotations", "dependencies", *_TIMES):
+        table[attr] = (attr,)
+    for name in ("occurred", "severity", "type", "note"):
+        table[f"exception.{name}"] = (f"exception_{name}",)
+    status = ("state", "result")
+    table.update({
+        "username": ("userid",), "state_single": ("state",), "state_emoji": ("state",),
+        "returncode": ("waitstatus", "result"), "result_abbrev": ("result",),
+        "result_emoji": ("result",), "runtime": ("t_run", "t_cleanup"), "status": status,
+        "status_abbrev": status, "status_emoji": status,
+        "expiration": ("expiration", *status), "t_remaining": ("expiration", *status),
+        "contextual_info": ("state", "dependencies", "annotations", "nodelist", "priority",
+                            "urgency"),
+        "contextual_time": ("state", "t_run", "t_cleanup", "duration"),
+        "inactive_reason": ("state", "result", "waitstatus", "exception_occurred",
+                            "exception_severity", "exception_type", "exception_note"),
+        "sched": ("annotations",), "user": ("annotations",), "uri": ("annotations",),
+        "uri.local": ("annotations",),
+    })
+    return table
+
+
+_TIMES = ("t_submit", "t_depend", "t_priority", "t_sched", "t_run", "t_cleanup", "t_inactive")
+_FIELD_ATTRS = _attrs_table()
+
+
+def job_fields_to_attrs(fields):
+    """The set of job-list attributes the format ``fields`` need (KeyError for
+    an unknown field; ``annotations.*``, ``sched.*``, ``user.*`` and
+    ``instance.*`` fields may name anything)."""
+    attrs = set()
+    for field in fields:
+        if field.startswith(("annotations.", "sched.", "user.")):
+            attrs.update(_FIELD_ATTRS["annotations"])
+        elif field.startswith("instance."):
+            attrs.update(_FIELD_ATTRS["annotations"])
+            attrs.update(_FIELD_ATTRS["status"])
+        else:
+            attrs.update(_FIELD_ATTRS[field])
+    return attrs
+
+
+def _headings():
+    """Format field -> column heading of ``flux jobs`` (flux-core 0.88)."""
+    headings = {f"id{enc}": "JOBID" for enc in ("", ".dec", ".hex", ".f58", ".f58plain",
+                                                ".emoji", ".kvs", ".words", ".dothex")}
+    for field in ("urgency:URG priority:PRI state_single:S result_abbrev:RS status_abbrev:ST "
+                  "waitstatus:WSTATUS returncode:RC contextual_info:INFO contextual_time:TIME "
+                  "userid:UID username:USER user:USER uri:URI uri.local:URI "
+                  "state_emoji:STATE result_emoji:RESULT status_emoji:STATUS").split():
+        name, heading = field.split(":")
+        headings[name] = heading
+    for name in ("state name cwd queue project bank ntasks ncores duration nnodes expiration "
+                 "t_remaining ranks nodelist success result runtime status annotations "
+                 "dependencies inactive_reason sched").split() + list(_TIMES):
+        headings[name] = name.upper().replace("_REASON", "-REASON")
+    for name in ("occurred", "severity", "type", "note"):
+        headings[f"exception.{name}"] = f"EXCEPTION-{name.upper()}"
+    for key, heading in (("t_estimate", "T_ESTIMATE"), ("reason_pending", "REASON"),
+                         ("resource_summary", "RESOURCES")):
+        headings[f"annotations.sched.{key}"] = headings[f"sched.{key}"] = heading
+    headings.update({
+        "instance.stats.total": "NJOBS", "instance.utilization": "CORE%",
+        "instance.gpu_utilization": "GPU%", "instance.progress": "PROG",
+    })
+    for state, heading in (("all", None), ("up", "UP"), ("down", "DOWN"),
+                           ("allocated", "USED"), ("free", "FREE")):
+        for kind, all_heading in (("ncores", "CORES"), ("ngpus", "GPUS"), ("nnodes", "NODES")):
+            headings[f"instance.resources.{state}.{kind}"] = heading or all_heading
+    return headings
+
+
+def _heading_of(field):
+    """The heading of a free-form field (annotations, sched, user, instance), or None."""
+    if field.startswith("annotations."):
+        return field[len("annotations."):].upper()
+    if field.startswith(("sched.", "user.")):
+        return field.upper()
+    if field.startswith("instance."):
+        heading = field[len("instance."):].upper()
+        return heading[len("RESOURCES."):] if heading.startswith("RESOURCES.") else heading
+    return None
+
+
+class JobInfoFormat(OutputFormat):
+    """An output format of :class:`JobInfo` objects with ``flux jobs``'
+    fields and headings; ValueError for an unknown field."""
+
+    headings = _headings()
+
+    def __init__(self, fmt, headings=None, prepend=None):
+        known = dict(self.headings)
+        for _, field, _, _ in string.Formatter().parse(fmt):
+            if field and field not in known and _heading_of(field) is not None:
+                known[field] = _heading_of(field)
+        self.headings = known
+        super().__init__(fmt)
 
 
 def job_record(job):

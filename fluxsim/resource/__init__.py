@@ -7,26 +7,36 @@ and ``flux.resource``:
 - ``hostlist``: RFC 29 host lists (``"node[0-3]"``);
 - ``rv1``: ``Rv1``, an R version 1 resource set (RFC 20);
 - ``resourceset``: ``ResourceSet``, flux's Python face of an R (set algebra,
-  properties, constraints) over an ``Rv1``;
+  properties, constraints) over an ``Rv1``; ``rv1set``: ``Rv1Set``, flux's
+  implementation-class interface to the same;
+- ``list``: ``resource_list``, the scheduler's all/down/allocated sets;
+- ``report``: ``resource_status``, per-rank states as ``flux resource
+  status`` reports them (``flux.resource.status``);
+- ``status``: the instance's own drain and offline bookkeeping;
 - ``request``: ``ResourceRequest``, what a jobspec asks for;
 - ``pool``: ``Pool``, the scheduler's view of free resources and where jobs go.
+
+Names load on first use (light code paths import ``fluxsim.resource.idset``).
 """
 
-from fluxsim.resource import hostlist, idset
-from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources, Pool
-from fluxsim.resource.request import ResourceCount, ResourceRequest
-from fluxsim.resource.resourceset import ResourceSet
-from fluxsim.resource.rv1 import RankInfo, Rv1
+from fluxsim.lazy import exports
 
-__all__ = [
-    "InfeasibleRequest",
-    "InsufficientResources",
-    "Pool",
-    "RankInfo",
-    "ResourceCount",
-    "ResourceRequest",
-    "ResourceSet",
-    "Rv1",
-    "hostlist",
-    "idset",
-]
+_WHERE = {
+    "InfeasibleRequest": "fluxsim.resource.pool",
+    "InsufficientResources": "fluxsim.resource.pool",
+    "Pool": "fluxsim.resource.pool",
+    "RankInfo": "fluxsim.resource.rv1",
+    "ResourceCount": "fluxsim.resource.request",
+    "ResourceRequest": "fluxsim.resource.request",
+    "ResourceSet": "fluxsim.resource.resourceset",
+    "ResourceStatus": "fluxsim.resource.report",
+    "Rv1": "fluxsim.resource.rv1",
+    "Rv1Set": "fluxsim.resource.rv1set",
+    "SchedResourceList": "fluxsim.resource.list",
+    "resource_list": "fluxsim.resource.list",
+    "resource_status": "fluxsim.resource.report",
+}
+
+__all__ = [*sorted(_WHERE), "hostlist", "idset"]
+
+__getattr__, __dir__ = exports(__name__, _WHERE, globals())
