@@ -442,7 +442,9 @@ def job_record(job):
     if job.t_cleanup:
         times["t_cleanup"] = job.t_cleanup
     rec.update(times)
-    if job.R is not None:
+    if job.R is None:
+        rec.update(_pending_counts(job))
+    else:
         rec["ncores"] = job.R.ncores
         rec["nnodes"] = job.R.nnodes
         rec["ranks"] = idset.encode(job.R.ranks, brackets=True)
@@ -476,6 +478,44 @@ def _slots(resources):
         else:
             total += count * _slots(res.get("with", []))
     return total
+
+
+def _jobspec_counts(resources):
+    """``(nnodes, cores, exclusive)`` of a jobspec resource list, read as job-list's
+    libjj does: the node count (0 if none is asked for), the cores of all
+    slots, and whether a node or slot is exclusive."""
+    nnodes = cores = 0
+    exclusive = False
+    for res in resources:
+        count = res["count"]
+        if isinstance(count, dict):
+            count = count["min"]
+        exclusive = exclusive or bool(res.get("exclusive"))
+        if res["type"] == "core":
+            cores += count
+            continue
+        sub_nodes, sub_cores, sub_exclusive = _jobspec_counts(res.get("with", []))
+        exclusive = exclusive or sub_exclusive
+        if res["type"] == "node":
+            nnodes += count
+        cores += count * sub_cores
+    return nnodes, cores, exclusive
+
+
+def _pending_counts(job):
+    """``nnodes`` and ``ncores`` job-list reports before a job has R: the node
+    count if the jobspec gives one; the cores unless whole nodes are asked
+    for (their cores are known only once allocated)."""
+    try:
+        nnodes, cores, exclusive = _jobspec_counts(job.jobspec["resources"])
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return {}
+    out = {}
+    if nnodes:
+        out["nnodes"] = nnodes
+    if not (nnodes and exclusive):
+        out["ncores"] = cores
+    return out
 
 
 def _ntasks(job):
