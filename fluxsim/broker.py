@@ -163,6 +163,27 @@ def _parent_level():
         return -1
 
 
+def _post_uri(path):
+    """Inside a job: tell the enclosing instance where this one listens, as a
+    nested Flux instance does (a ``memo`` ``uri=ssh://HOST/PATH``; ``flux uri
+    JOBID`` reads it)."""
+    jobid, uri = os.environ.get("FLUX_JOB_ID"), os.environ.get("FLUX_URI")
+    if not jobid or not uri:
+        return
+    from fluxsim.handle import Flux
+    from fluxsim.job import JobID
+
+    try:
+        handle = Flux(uri)
+        try:
+            handle.rpc("job-manager.memo", {"id": int(JobID(jobid)),
+                                            "memo": {"uri": f"ssh://{socket.gethostname()}{path}"}}).get()
+        finally:
+            handle.close()
+    except (OSError, ValueError):
+        pass  # not inside a job of a reachable instance
+
+
 def _exit_status(returncode):
     return 128 - returncode if returncode < 0 else returncode
 
@@ -240,6 +261,7 @@ def _run(args, forward):
         inst.attrs.update(attributes(args))
         listener = Listener(inst, os.path.join(inst.rundir, "local-0"))
         inst.serve_as(listener.uri)
+        _post_uri(listener.path)
         command = _initial_program(args)
         env = program_environment(listener.uri, os.path.join(inst.rundir, "bin"))
         session = not sys.stdin.isatty()

@@ -133,3 +133,22 @@ def test_batch_and_alloc_run_nested_instances_on_the_allocation(tmp_path):
     assert out.splitlines() == [
         "rc=0", f"2 Nodes, {2 * CORES} Cores, 0 GPUs", "1", f"1 Nodes, {CORES} Cores, 0 GPUs",
         "1"]
+
+
+def test_uri_of_a_nested_instance_from_its_memo():
+    out, err = run("""
+        id=$(flux batch -N1 --wrap sleep 30)
+        flux job wait-event $id memo | cut -d' ' -f2-
+        flux uri $id
+        flux uri --local $id
+        flux uri bogus; echo rc=$?
+        flux python -c "import flux, sys; print(flux.Flux(sys.argv[1]).attr_get('instance-level'))" \\
+            $(flux uri --local $id)
+        flux cancel $id
+    """, size=2)
+    memo, remote, local, rc, level = out.splitlines()
+    assert memo.startswith(f'memo uri="ssh://{HOST}/') and memo.endswith('/local-0"')
+    assert remote == memo[len('memo uri="'):-1]
+    assert local == "local://" + remote[len(f"ssh://{HOST}"):]
+    assert (rc, level) == ("rc=1", "1")
+    assert "flux-uri: ERROR: bogus is not a valid Flux jobid" in err

@@ -30,6 +30,7 @@ SUBCOMMANDS = {
     "run": "submit",
     "start": "start",
     "submit": "submit",
+    "uri": "instance",
     "version": "instance",
 }
 

@@ -1,4 +1,4 @@
-"""The instance's own commands: ``getattr``, ``lsattr``, ``version``, ``env``, ``python``."""
+"""The instance's own commands: ``getattr``, ``lsattr``, ``version``, ``env``, ``python``, ``uri``."""
 
 import os
 import sys
@@ -79,8 +79,52 @@ def _python(argv):
     os.execv(sys.executable, [sys.executable] + argv)
 
 
+def _resolve(target):
+    """The uri of ``target``: a uri, or a job id whose nested instance posted
+    its ``uri`` memo (``flux uri`` follows them, ``/``-separated, from the
+    enclosing instance)."""
+    from flux.job import JobID, job_list_id
+
+    if "://" in target:
+        return target
+    uri = None
+    for part in target.strip("/").split("/"):
+        try:
+            jobid = JobID(part)
+        except (ValueError, TypeError, OSError):
+            raise ValueError(f"{target} is not a valid Flux jobid") from None
+        h = handle() if uri is None else __import__("flux").Flux(_local(uri))
+        info = job_list_id(h, jobid, ["annotations"]).get_job()
+        uri = ((info.get("annotations") or {}).get("user") or {}).get("uri")
+        if uri is None:
+            raise ValueError(f"URI not found for job {part}")
+    return uri
+
+
+def _local(uri):
+    """``ssh://HOST/PATH`` as ``local:///PATH``."""
+    if uri.startswith("ssh://"):
+        return "local://" + "/" + uri[len("ssh://"):].split("/", 1)[1]
+    return uri
+
+
+def _uri(argv):
+    p = ArgumentParser(prog="flux-uri")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--remote", action="store_true")
+    group.add_argument("--local", action="store_true")
+    p.add_argument("target")
+    args = p.parse_args(argv)
+    try:
+        uri = _resolve(args.target)
+    except (ValueError, OSError) as exc:
+        return fail("uri", f"ERROR: {exc}")
+    print(_local(uri) if args.local else uri)
+    return 0
+
+
 _COMMANDS = {"getattr": _getattr, "lsattr": _lsattr, "version": _version, "env": _env,
-             "python": _python}
+             "python": _python, "uri": _uri}
 
 
 def main(prog, argv):

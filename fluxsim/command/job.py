@@ -148,6 +148,21 @@ def _wait(args, h):
     return 0
 
 
+def _wait_event(args, h):
+    """``flux job wait-event``: wait for an event (exit 1 if the eventlog ends first)."""
+    import flux.job
+
+    try:
+        for event in flux.job.event_watch(h, args.id, args.path):
+            if event.name == args.event:
+                if not args.quiet:
+                    print(_format_event(event))
+                return 0
+    except OSError as exc:
+        return fail("job", f"{args.id}: {exc.strerror}")
+    return fail("job", f"wait-event: event {args.event} never received")
+
+
 def _status(args, h):
     import flux.job
 
@@ -278,6 +293,12 @@ def _job_parser():
     s = sub.add_parser("wait")
     s.add_argument("-a", "--all", action="store_true")
     s.add_argument("id", type=jobid_type, nargs="?")
+    s = sub.add_parser("wait-event")
+    s.add_argument("-p", "--path", default="eventlog")
+    s.add_argument("-q", "--quiet", action="store_true")
+    s.add_argument("-t", "--timeout", type=float)
+    s.add_argument("id", type=jobid_type)
+    s.add_argument("event")
     s = sub.add_parser("status")
     s.add_argument("-v", "--verbose", action="count", default=0)
     s.add_argument("-e", "--exception-exit-code", type=int, default=1)
@@ -301,6 +322,7 @@ def _job_parser():
 
 
 _JOB = {"info": _info, "eventlog": _eventlog, "attach": _attach, "wait": _wait,
+        "wait-event": _wait_event,
         "status": _status, "cancel": _cancel, "raise": _cancel, "kill": _kill, "id": _id,
         "last": _last}
 

@@ -71,6 +71,9 @@ def parser(prog):
         p.add_argument("--conf", action="append", metavar="CONF")
         p.add_argument("--broker-opts", action="append", metavar="OPTS")
         p.add_argument("--bg", action="store_true")
+        if prog == "batch":
+            p.add_argument("--wrap", action="store_true",
+                           help="wrap the arguments in a /bin/sh script")
     else:
         p.add_argument("--taskmap", metavar="URI")
         p.add_argument("-n", "--ntasks", metavar="N")
@@ -159,9 +162,13 @@ def _nested_jobspec(prog, args):
     if prog == "batch":
         if not args.command:
             raise ValueError("batch script is required")
-        with open(args.command[0], encoding="utf-8") as f:
-            script = f.read()
-        js = JobspecV1.from_batch_command(script, "flux", args=args.command[1:], **common)
+        if args.wrap:
+            script, argv = "#!/bin/sh\n" + shlex.join(args.command) + "\n", []
+        else:
+            with open(args.command[0], encoding="utf-8") as f:
+                script = f.read()
+            argv = args.command[1:]
+        js = JobspecV1.from_batch_command(script, "flux", args=argv, **common)
     else:
         js = JobspecV1.from_nest_command(args.command or [os.environ.get("SHELL", "/bin/sh")],
                                          **common)

@@ -205,8 +205,41 @@ def _drain_queue(inst, request):
     return request.follow(manager.listeners, listener)
 
 
+def _memo(inst, request):
+    """``flux job memo``: user annotations of a job, kept in ``annotations.user``
+    and, unless ``volatile``, posted as a ``memo`` event."""
+    payload = request.payload
+    memo = payload.get("memo")
+    jobid = payload.get("id")
+    if not isinstance(memo, dict) or not isinstance(jobid, int):
+        raise OSError(errno.EPROTO, "Protocol error")
+    job = inst.jobmanager.jobs.get(jobid)
+    if job is None:
+        raise OSError(errno.ENOENT, "unknown job id")
+    if not job.active:
+        raise OSError(errno.ENOENT, "job is inactive")
+    if job.userid != request.userid:
+        raise OSError(errno.EPERM, "guests can only add a memo to their own jobs")
+    annotations = dict(job.annotations or {})
+    user = dict(annotations.get("user") or {})
+    for key, value in memo.items():
+        if value is None:
+            user.pop(key, None)  # a null value removes the key, as annotations do
+        else:
+            user[key] = value
+    if user:
+        annotations["user"] = user
+    else:
+        annotations.pop("user", None)
+    job.annotations = annotations or None
+    if not payload.get("volatile"):
+        inst.jobmanager.post(job, "memo", memo)
+    return None
+
+
 TOPICS = {
     "job-manager.drain": _drain_queue,
+    "job-manager.memo": _memo,
     "job-manager.history.get": _history,
     "job-manager.kill": _kill,
     "job-manager.purge": _purge,
