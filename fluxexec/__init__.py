@@ -10,6 +10,9 @@ Each app gets its own Flux resource set (tasks, cores, GPUs, nodes; see
 lightweight :mod:`fluxexec.runner`, and fails with one of the exceptions of
 :mod:`fluxexec.errors`.  ``backend="sim"`` runs the same code on fluxsim.
 
+For Parsl's other executors, :class:`FluxProvider` makes each block a Flux
+job and :class:`FluxLauncher` starts the workers on its nodes.
+
 The names are loaded on first use: ``python fluxexec/runner.py`` on a Flux
 task must not pay for importing Parsl.
 """
@@ -18,6 +21,8 @@ from fluxsim.lazy import exports
 
 __all__ = [
     "FluxExecutor",
+    "FluxProvider",
+    "FluxLauncher",
     "RemoteTraceback",
     "RemoteAppError",
     "FluxJobError",
@@ -31,6 +36,11 @@ __all__ = [
 
 __getattr__, __dir__ = exports(
     __name__,
-    {"FluxExecutor": "fluxexec.executor", **{name: "fluxexec.errors" for name in __all__[1:]}},
+    {
+        "FluxExecutor": "fluxexec.executor",
+        "FluxProvider": "fluxexec.provider",
+        "FluxLauncher": "fluxexec.launcher",
+        **{name: "fluxexec.errors" for name in __all__[3:]},
+    },
     globals(),
 )
