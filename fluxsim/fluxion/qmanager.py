@@ -13,7 +13,10 @@ Each scheduling loop, by queue policy:
   durations of running jobs; a later job starts only if it fits now without
   those resources.  A job that cannot be reserved (its resources are held
   by a job without a duration) is *blocked* until a job ends or resources
-  change.
+  change.  A walk that stops at queue-depth starts over from the new head
+  only if its last match allocated, reserved or denied a job (Fluxion
+  answers the job manager after every match and clears its "scheduled"
+  flag; the restart checks that flag).
 
 An unsatisfiable request is denied with ``alloc denied due to
 type="unsatisfiable"`` when its turn comes, a request Fluxion cannot match
@@ -126,8 +129,8 @@ class FluxionScheduler(Scheduler):
         for queue in self.queues.values():
             if queue.config.reservation_depth:
                 while self._backfill_pass(queue):
-                    # stopped at queue-depth after the queue shrank: the
-                    # queue is schedulable again, from its new head
+                    # stopped at queue-depth just after scheduling a job:
+                    # the queue is schedulable again, from its new head
                     pass
             else:
                 self._fcfs_loop(queue)
@@ -147,7 +150,14 @@ class FluxionScheduler(Scheduler):
         queue.blocked_head = self.allocate_in_order(queue.pending, queue.blocked_head, place)
 
     def _backfill_pass(self, queue):
-        """One loop; True if it stopped at queue-depth after the queue shrank."""
+        """One loop; True if it stopped at queue-depth just after scheduling a job.
+
+        Fluxion walks the queue one match (one request to its resource
+        module) at a time and answers the job manager for what it scheduled
+        after each; when the walk reaches queue-depth it starts over only if
+        that last match allocated, reserved or denied its job.  (A walk that
+        allocated and denied nothing would only repeat itself: it ends.)
+        """
         pool = self.pool
         pool.cancel_reservations(queue.reservations)
         queue.reservations = []
@@ -155,16 +165,18 @@ class FluxionScheduler(Scheduler):
         config = queue.config
         reserved = scheduled = 0
         pending = list(queue.pending)
+        last = False  # whether the last match scheduled its job
         shrank = False
         for index, job in enumerate(pending):
             if scheduled >= config.queue_depth:
-                return shrank and index < len(pending)
+                return last and shrank and index < len(pending)
             reserve = reserved < config.reservation_depth
             self.stats["matches"] += 1
             try:
                 kind, value = pool.match(job.id, job.request, now, reserve=reserve)
             except InsufficientResources:
                 queue.reserved.discard(job.id)
+                last = False
                 if reserve:
                     queue.pending.remove(job)
                     queue.blocked[job.id] = job
@@ -176,9 +188,10 @@ class FluxionScheduler(Scheduler):
                 queue.reserved.discard(job.id)
                 self.deny(job, str(exc) if isinstance(exc, InfeasibleRequest) else MATCH_ERROR)
                 scheduled += 1
-                shrank = True
+                last = shrank = True
                 continue
             scheduled += 1
+            last = True
             if kind == "reserve":
                 reserved += 1
                 self.stats["reservations"] += 1
