@@ -260,8 +260,5 @@ def main(prog, argv):
     if prog in ("run", "alloc") and not getattr(args, "bg", False):
         return attach(h, jobid, wait_event=getattr(args, "wait", None))
     if not args.quiet:
-        if prog == "batch":
-            print(f"{jobid.f58}")
-        else:
-            print(jobid.f58)
+        print(jobid.f58)
     return 0
