@@ -1,16 +1,20 @@
-"""Throughput of no-op apps: fluxexec vs Parsl's FluxExecutor vs raw Flux jobs.
+"""Throughput of no-op apps: fluxexec vs Parsl's FluxExecutor vs raw Flux jobs (vs HTEX blocks).
 
-All three run on the same Flux instance in one process, one after the other:
+All run on the same Flux instance in one process, one after the other:
 
 * ``raw``    -- N ``true`` jobs through ``flux.job.FluxExecutor`` (Flux's own ceiling);
 * ``fluxexec`` -- N no-op Parsl apps through ``fluxexec.FluxExecutor``;
-* ``parsl``  -- N no-op Parsl apps through ``parsl.executors.FluxExecutor``.
+* ``parsl``  -- N no-op Parsl apps through ``parsl.executors.FluxExecutor``;
+* ``htex``   -- with ``--htex``: N no-op one-core apps through a HighThroughputExecutor
+  whose one block is a ``fluxexec.FluxProvider`` job (the whole node, a worker per core).
 
 Each reports tasks/s from the first submission to the last result, and the
-ratios fluxexec/parsl and fluxexec/raw.  ::
+ratios fluxexec/parsl, fluxexec/raw and htex/raw.  ::
 
     python benchmarks/bench_executors.py --backend flux -n 100   # real Flux
     python benchmarks/bench_executors.py --backend sim -n 100    # fluxsim
+    python benchmarks/bench_executors.py --backend flux -n 2000 --skip-parsl --htex
+    fluxsim start python benchmarks/bench_executors.py --backend flux -n 2000 --skip-parsl --htex
 
 With ``--backend flux`` and no ``FLUX_URI``, the script re-runs itself under
 ``flux start`` (the ``flux`` on PATH, or ``--flux``).  On fluxsim, Parsl's
@@ -96,7 +100,18 @@ def bench_parsl_apps(executor, n, workdir):
         parsl.clear()
 
 
-def run(backend, n, skip_parsl=False):
+def htex_executor():
+    """A HighThroughputExecutor on one FluxProvider block of the instance in FLUX_URI."""
+    from parsl.executors import HighThroughputExecutor
+
+    from fluxexec import FluxProvider
+
+    return HighThroughputExecutor(
+        label="htex", address="127.0.0.1", provider=FluxProvider(init_blocks=1, max_blocks=1, walltime=None)
+    )
+
+
+def run(backend, n, skip_parsl=False, htex=False):
     from fluxexec import backends
 
     sim_instance = None
@@ -108,7 +123,9 @@ def run(backend, n, skip_parsl=False):
     b = backends.load(backend)
     uri = os.environ["FLUX_URI"]
     workdir = tempfile.mkdtemp(prefix="bench-executors-")
-    results = {"backend": backend, "n": n, "cores": os.cpu_count()}
+    # under `fluxsim start`, the flux package is fluxsim's
+    instance = "fluxsim" if "fluxsim" in (b.module.__file__ or "") else "flux"
+    results = {"backend": backend, "instance": instance, "n": n, "cores": os.cpu_count()}
     try:
         results["raw"] = n / bench_raw(b.job, uri, n)
 
@@ -117,6 +134,9 @@ def run(backend, n, skip_parsl=False):
         results["fluxexec"] = n / bench_parsl_apps(
             FluxExec(label="fluxexec", backend=backend, working_dir=os.path.join(workdir, "fluxexec")), n, workdir
         )
+
+        if htex:
+            results["htex"] = n / bench_parsl_apps(htex_executor(), n, workdir)
 
         if not skip_parsl:
             from parsl.executors import FluxExecutor as ParslFlux
@@ -148,6 +168,8 @@ def run(backend, n, skip_parsl=False):
             sim_instance.shutdown()
         shutil.rmtree(workdir, ignore_errors=True)
     results["fluxexec/raw"] = results["fluxexec"] / results["raw"]
+    if "htex" in results:
+        results["htex/raw"] = results["htex"] / results["raw"]
     if "parsl" in results:
         results["fluxexec/parsl"] = results["fluxexec"] / results["parsl"]
     return results
@@ -159,6 +181,7 @@ def main(argv=None):
     p.add_argument("-n", type=int, default=100, help="apps (and raw jobs) per executor")
     p.add_argument("--flux", help="flux command for --backend flux (default: on PATH)")
     p.add_argument("--skip-parsl", action="store_true", help="leave out Parsl's FluxExecutor")
+    p.add_argument("--htex", action="store_true", help="add HTEX on a FluxProvider block")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     args = p.parse_args(argv)
     if args.backend == "flux" and not os.environ.get("FLUX_URI"):
@@ -168,15 +191,15 @@ def main(argv=None):
         cmd = [flux, "start", "--test-size=1", sys.executable, os.path.abspath(__file__), *sys.argv[1:]]
         return subprocess.call(cmd)
     sys.path.insert(0, ROOT)
-    results = run(args.backend, args.n, args.skip_parsl)
+    results = run(args.backend, args.n, args.skip_parsl, args.htex)
     if args.json:
         print(json.dumps(results))
     else:
-        print(f"backend={results['backend']} n={results['n']} cores={results['cores']}")
-        for key in ("raw", "fluxexec", "parsl"):
+        print(f"backend={results['backend']} instance={results['instance']} n={results['n']} cores={results['cores']}")
+        for key in ("raw", "fluxexec", "parsl", "htex"):
             if key in results:
                 print(f"  {key:9s} {results[key]:8.1f} tasks/s")
-        for key in ("fluxexec/parsl", "fluxexec/raw"):
+        for key in ("fluxexec/parsl", "fluxexec/raw", "htex/raw"):
             if key in results:
                 print(f"  {key:15s} {results[key]:6.2f}x")
     return 0

@@ -2,7 +2,7 @@
 
 Each prints its own Markdown table; numbers go to ``benchmarks/README.md`` by
 hand, with the machine and date.  Arguments after ``--`` pick benchmarks by
-name: ``trace``, ``memory``, ``executors``.
+name: ``trace``, ``memory``, ``executors``, ``provider``.
 """
 
 import os
@@ -15,6 +15,8 @@ BENCHMARKS = {
     "trace": ["bench_trace.py", "gaia", "jobs", "cli"],
     "memory": ["bench_memory.py", "-n", "10000"],
     "executors": ["bench_executors.py", "--backend", "sim", "-n", "100"],
+    # HTEX on a FluxProvider block vs raw jobs, inside `fluxsim start`
+    "provider": ["bench_executors.py", "--backend", "flux", "--flux", "fluxsim", "-n", "2000", "--skip-parsl", "--htex"],
 }
 
 

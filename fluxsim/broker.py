@@ -189,11 +189,17 @@ def _exit_status(returncode):
 
 
 class _Forward:
-    """SIGINT, SIGTERM and SIGHUP go to the initial program, as ``flux start``
-    passes them on; one that comes before the program starts is delivered
-    as soon as it does (or ends the start, if it never does)."""
+    """The broker's "deadly" signals go to the initial program, as flux-core's
+    broker passes them on; one that comes before the program starts is
+    delivered as soon as it does (or ends the start, if it never does).
 
-    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    SIGALRM is among them: it is what a job that reaches its time limit
+    gets, so a nested instance (``flux batch``, a provider's block) ends
+    with its program's status, 128 + 14, and leaves nothing running."""
+
+    # flux-core's broker.c, signal_is_deadly(); on 0.88.0 the program of a nested
+    # block gets SIGTERM when it is cancelled, SIGALRM at its time limit
+    SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGALRM)
 
     def __init__(self):
         self.child = None

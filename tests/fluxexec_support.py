@@ -22,6 +22,12 @@ def real_flux_available():
     return bool(uri and not uri.startswith("sim://")) or shutil.which("flux") is not None
 
 
+def real_flux_command():
+    """The ``flux`` command on PATH if it is real Flux's (not fluxsim's), else None."""
+    flux = shutil.which("flux")
+    return None if flux is None or "fluxsim" in flux else flux
+
+
 BACKENDS = [
     pytest.param("sim", id="sim"),
     pytest.param(

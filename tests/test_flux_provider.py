@@ -2,14 +2,17 @@
 
 Every Flux outcome asserted here (states, exception notes, exit codes,
 refusals) is what real Flux 0.88 with Fluxion gives for the same blocks in
-a ``flux start --test-size=2``: the ``real`` tests check the tables and the
-end-to-end workflow there (``PATH=/opt/flux/bin:$PATH pytest -m real``).
+a ``flux start --test-size=2``: the ``real`` tests check the tables there,
+and run the end-to-end programs (``tests/programs/flux_provider_*.py``: the
+two-model workflow, nested block outcomes, Parsl's own launcher and provider
+tests) in a real ``flux start`` as in ``fluxsim start``
+(``PATH=/opt/flux/bin:$PATH pytest -m real``).
 """
 
 import json
 import os
+import re
 import shlex
-import shutil
 import subprocess
 import sys
 
@@ -21,19 +24,15 @@ from parsl.providers.errors import SubmitException
 import fluxsim
 import fluxsim.job
 from dropin_support import broker_uri  # noqa: F401 (fixture)
+from fluxexec_support import real_flux_command
 from fluxexec import FluxLauncher, FluxProvider
 from fluxexec.provider import walltime_seconds
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKFLOW = os.path.join(HERE, "programs", "flux_provider_workflow.py")
 OUTCOMES_PROGRAM = os.path.join(HERE, "programs", "flux_provider_outcomes.py")
+PARSL_TESTS = os.path.join(HERE, "programs", "flux_provider_parsl_tests.py")
 BIN = os.path.dirname(sys.executable)
-
-
-def real_flux_command():
-    """The ``flux`` command on PATH if it is real Flux's (not fluxsim's), else None."""
-    flux = shutil.which("flux")
-    return None if flux is None or "fluxsim" in flux else flux
 
 
 def real_flux():
@@ -101,6 +100,21 @@ def test_block_outcome(inst, provider, options, command, expected):
 REFUSED = [
     ({"queue": "nope"}, "[Errno 22] 'nope' is not a valid queue"),
     ({"constraint": "foo:bar"}, "[Errno 1] unknown constraint operator 'foo'"),
+]
+
+
+# blocks that are nested instances (two nodes), cancelled once their program runs or reaching their
+# time limit -> Parsl's (state, message, exit code), as flux-core 0.88.0 + flux-sched 0.54.0 give them
+# in a flux start --test-size=2: the nested broker passes SIGTERM (cancel) or SIGALRM (time limit) on
+# to its initial program and exits with the program's status, 128 + the signal.  (Within the nested
+# broker's own start-up, its first 1-2 s here, real Flux gives 1 or 129 instead: fluxsim's broker
+# has no start-up to hit.)  Before fluxsim forwarded SIGALRM, a timed-out nested block lived
+# on until its program ended by itself: here 600 s.
+NESTED = [
+    ("nested cancelled", {"nodes_per_block": 2, "cores_per_node": 1}, "echo started; sleep 600", True,
+     ("CANCELLED", "cancel", 143)),
+    ("nested walltime", {"nodes_per_block": 2, "cores_per_node": 1, "walltime": "00:00:05"}, "echo started; sleep 600",
+     False, ("TIMEOUT", "resource allocation expired", 142)),
 ]
 
 
@@ -311,7 +325,7 @@ def test_provider_round_trips_its_representation():
     assert repr(again) == repr(p) and "queue='batch'" in repr(p)
 
 
-def run_in_instance(start, tmp_path, env, program, *args, tag="RESULT"):
+def run_in_instance(start, env, tmp_path, program, *args, tag="RESULT"):
     """Run a program in a 2-node instance; the JSON it printed after ``tag``."""
     out = subprocess.run(
         [*start, "--test-size=2", sys.executable, program, *args],
@@ -322,13 +336,22 @@ def run_in_instance(start, tmp_path, env, program, *args, tag="RESULT"):
     return json.loads(lines[-1][len(tag) + 1:])
 
 
-def run_workflow(start, tmp_path, env):
+def run_workflow(start, env, tmp_path):
     """The workflow script's findings (see tests/programs/flux_provider_workflow.py)."""
-    return run_in_instance(start, tmp_path, env, WORKFLOW, str(tmp_path / "run"))
+    return run_in_instance(start, env, tmp_path, WORKFLOW, str(tmp_path / "run"))
+
+
+# the resource specifications of the workflow's "jobs" apps -> (value, rank 0's FLUX_JOB_SIZE and
+# FLUX_JOB_NNODES, the job's nnodes, ntasks and ncores in job-list), by Flux's rules: one core per task
+SHAPED = {
+    "spread": (4, {"FLUX_JOB_SIZE": "2", "FLUX_JOB_NNODES": "2", "FLUX_TASK_RANK": "0"}, (2, 2, 2)),
+    "single": (9, {"FLUX_JOB_SIZE": "1", "FLUX_JOB_NNODES": "1", "FLUX_TASK_RANK": "0"}, (1, 1, 1)),
+}
 
 
 def check_workflow(result):
     assert result["one"] == [0, 1, 4, 9]
+    assert result["one_in_block"]  # FLUX_JOB_ID of the workers is the block's job
     assert [value for value, _, _ in result["two"]] == [0, 1, 4, 9]
     assert {cores for _, _, cores in result["two"]} == {"1"}  # PARSL_CORES in the block
     assert result["marker"]  # the provider's environment reached the workers
@@ -339,39 +362,70 @@ def check_workflow(result):
     assert result["scaled_in"] == ["0"]
     assert result["scaled_in_job"]["result"] == "CANCELED"
     assert result["scaled_in_status"] == "CANCELLED"
+    # resource-specification apps: each its own Flux job of its shape, beside the "two" block
+    jobs = result["jobs"]
+    for name, (value, env, shape) in SHAPED.items():
+        job = jobs[name]
+        assert job["value"] == value
+        assert {k: job["env"][k] for k in env} == env
+        assert (job["job"]["name"], job["job"]["nnodes"], job["job"]["ntasks"], job["job"]["ncores"]) == ("shaped", *shape)
+    block_ids = {j for blocks in result["block_jobs"].values() for j in blocks.values()}
+    assert len({job["jobid"] for job in jobs.values()} | block_ids) == len(jobs) + len(block_ids)
+    assert result["two_beside"] == [0, 1, 4, 9]
     assert set(result["after_cleanup"].values()) == {"CANCELED"}
+    assert result["active_after_cleanup"] == []
     assert result["workers_running"] >= 3  # a worker pool per node of each block, and their children
     assert result["workers_left"] == []
 
 
-def test_workflow_on_fluxsim(tmp_path):
+@pytest.fixture(params=["fluxsim", pytest.param("flux", marks=pytest.mark.real)])
+def start(request):
+    """``fluxsim start``, or real Flux's ``flux start``, and the environment to run Parsl in it."""
     env = {**os.environ, "PATH": BIN + os.pathsep + os.environ.get("PATH", "")}
     env.pop("FLUX_URI", None)
-    check_workflow(run_workflow([os.path.join(BIN, "fluxsim"), "start"], tmp_path, env))
-
-
-@pytest.fixture
-def real_start():
-    """``flux start`` of real Flux and the environment to run Parsl in it."""
+    if request.param == "fluxsim":
+        return [os.path.join(BIN, "fluxsim"), "start"], env
     found = real_flux()
     if found is None:
         pytest.skip("real Flux not found: no flux command on PATH")
     flux, bindings = found
-    env = {**os.environ, "PATH": os.pathsep.join([BIN, os.path.dirname(flux), os.environ.get("PATH", "")])}
+    env["PATH"] = os.pathsep.join([BIN, os.path.dirname(flux), os.environ.get("PATH", "")])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [bindings, os.environ.get("PYTHONPATH")]))
-    env.pop("FLUX_URI", None)
     return [flux, "start"], env
 
 
-@pytest.mark.real
-def test_workflow_on_real_flux(real_start, tmp_path):
-    start, env = real_start
-    check_workflow(run_workflow(start, tmp_path, env))
+def test_workflow(start, tmp_path):
+    check_workflow(run_workflow(*start, tmp_path))
 
 
-@pytest.mark.real
-def test_outcome_tables_are_real_fluxs(real_start, tmp_path):
-    start, env = real_start
-    cases = [[options, command] for _, options, command, _ in OUTCOMES] + [[options, "true"] for options, _ in REFUSED]
+def run_outcomes(start, env, tmp_path, cases):
+    """The outcomes program's ``[state, message, exit code]`` for ``[options, command, cancel]`` cases."""
+    return run_in_instance(start, env, tmp_path, OUTCOMES_PROGRAM, json.dumps(cases), tag="OUTCOMES")
+
+
+def test_nested_block_outcomes(start, tmp_path):
+    cases = [[options, command, cancel] for _, options, command, cancel, _ in NESTED]
+    assert run_outcomes(*start, tmp_path, cases) == [list(outcome) for *_, outcome in NESTED]
+
+
+@pytest.mark.parametrize("start", [pytest.param("flux", marks=pytest.mark.real)], indirect=True)
+def test_outcome_tables_are_real_fluxs(start, tmp_path):
+    cases = [[options, command, False] for _, options, command, _ in OUTCOMES]
+    cases += [[options, "true", False] for options, _ in REFUSED]
     expected = [list(outcome) for *_, outcome in OUTCOMES] + [f"refused: {message}" for _, message in REFUSED]
-    assert run_in_instance(start, tmp_path, env, OUTCOMES_PROGRAM, json.dumps(cases), tag="OUTCOMES") == expected
+    assert run_outcomes(*start, tmp_path, cases) == expected
+
+
+#: ``flux start pytest tests/programs/flux_provider_parsl_tests.py`` on flux-core 0.88.0 + flux-sched 0.54.0
+PARSL_TESTS_REAL = {"passed": 4}
+
+
+def test_parsl_launcher_and_provider_tests(start, tmp_path):
+    command, env = start
+    out = subprocess.run(
+        [*command, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:warnings", PARSL_TESTS],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )
+    summary = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+    counts = {kind: int(n) for n, kind in re.findall(r"(\d+) (passed|failed|skipped|error)", summary)}
+    assert counts == PARSL_TESTS_REAL, out.stdout[-3000:] + out.stderr[-3000:]

@@ -3,11 +3,14 @@
     fluxsim start --test-size=2 python flux_provider_workflow.py RUN_DIR
     flux start --test-size=2 python flux_provider_workflow.py RUN_DIR      # real Flux
 
-Two HighThroughputExecutors: "one" on one-node blocks (a plain Flux job,
-Parsl's SingleNodeLauncher), "two" on two-node blocks (a nested instance,
-FluxLauncher), one core per node each so both blocks fit at once.  It runs
-apps on both, scales "one" in, cleans up, and prints one JSON line of what
-it saw for the test to check.
+The README's config for both models on one instance: ``fluxexec.FluxExecutor``
+("jobs") runs the apps that carry a resource specification, each as its own
+Flux job, and HighThroughputExecutors on FluxProvider blocks run the small
+ones: "one" on one-node blocks (a plain Flux job, Parsl's SingleNodeLauncher),
+"two" on two-node blocks (a nested instance, FluxLauncher), one core per node
+each so both blocks fit at once.  It runs apps on both blocks, scales "one"
+in, runs shaped apps on "jobs" in the cores that freed while "two" runs more,
+cleans up, and prints one JSON line of what it saw for the test to check.
 """
 
 import json
@@ -23,7 +26,7 @@ from parsl.config import Config
 from parsl.executors import HighThroughputExecutor
 from parsl.launchers import SingleNodeLauncher
 
-from fluxexec import FluxLauncher, FluxProvider
+from fluxexec import FluxExecutor, FluxLauncher, FluxProvider
 
 #: Set in every block's environment (FluxProvider's ``environment``): it tells
 #: this run's worker processes, and their spawned children, from any other.
@@ -32,7 +35,9 @@ MARKER = "FLUXEXEC_TEST_RUN"
 
 @python_app(executors=["one"])
 def square_one(x):
-    return x * x
+    import os
+
+    return x * x, os.environ.get("FLUX_JOB_ID")
 
 
 @python_app(executors=["two"])
@@ -47,6 +52,14 @@ def marker():
     import os
 
     return os.environ.get("FLUXEXEC_TEST_RUN")
+
+
+@python_app(executors=["jobs"])
+def shaped(x, parsl_resource_specification={}):
+    import os
+
+    env = {name: os.environ.get(name) for name in ("FLUX_JOB_ID", "FLUX_JOB_SIZE", "FLUX_JOB_NNODES", "FLUX_TASK_RANK")}
+    return x * x, env
 
 
 def executor(label, nodes, launcher, run_dir):
@@ -83,7 +96,12 @@ def wait_clean(h, jobid):
 
 def info(h, jobid):
     job = flux.job.job_list_id(h, flux.job.JobID(jobid)).get_jobinfo()
-    return {"name": job.name, "state": job.state, "result": job.result, "nnodes": job.nnodes}
+    return {"name": job.name, "state": job.state, "result": job.result, "nnodes": job.nnodes,
+            "ntasks": job.ntasks, "ncores": job.ncores}
+
+
+def f58(jobid):
+    return flux.job.JobID(jobid).f58plain
 
 
 def workers(run_dir):
@@ -113,6 +131,7 @@ def main(run_dir):
     dfk = parsl.load(
         Config(
             executors=[
+                FluxExecutor(label="jobs", working_dir=os.path.join(run_dir, "jobs")),
                 executor("one", 1, SingleNodeLauncher(), run_dir),
                 executor("two", 2, FluxLauncher(), run_dir),
             ],
@@ -121,8 +140,9 @@ def main(run_dir):
         )
     )
     one, two = dfk.executors["one"], dfk.executors["two"]
+    ones = [square_one(i).result() for i in range(4)]
     out = {
-        "one": [square_one(i).result() for i in range(4)],
+        "one": [value for value, _ in ones],
         "two": [square_two(i).result() for i in range(4)],
         "marker": marker().result() == run_dir,
     }
@@ -130,6 +150,8 @@ def main(run_dir):
     out["two_managers"] = len(two.connected_managers())
     blocks = {label: dict(ex.blocks_to_job_id) for label, ex in (("one", one), ("two", two))}
     out["blocks"] = {label: {b: info(h, j) for b, j in jobs.items()} for label, jobs in blocks.items()}
+    out["block_jobs"] = blocks
+    out["one_in_block"] = {f58(jobid) for _, jobid in ones} == set(blocks["one"].values())
 
     out["workers_running"] = len(workers(run_dir))  # the scan sees them while they run
 
@@ -139,10 +161,22 @@ def main(run_dir):
     out["scaled_in_job"] = info(h, jobid)
     out["scaled_in_status"] = one.provider.status([jobid])[0].state.name
 
+    # the cores "one" gave back: one on each node, while "two" holds the others
+    specs = {"spread": {"num_tasks": 2, "num_nodes": 2}, "single": {"num_tasks": 1, "cores_per_task": 1}}
+    futures = {name: shaped(i, parsl_resource_specification=spec) for i, (name, spec) in enumerate(specs.items(), 2)}
+    beside = [square_two(i) for i in range(4)]
+    out["jobs"] = {}
+    for name, future in futures.items():
+        value, env = future.result()
+        out["jobs"][name] = {"value": value, "env": env, "job": info(h, env["FLUX_JOB_ID"]),
+                             "jobid": f58(env["FLUX_JOB_ID"])}
+    out["two_beside"] = [value for value, _, _ in (f.result() for f in beside)]
+
     dfk.cleanup()
     for jobid in blocks["two"].values():
         wait_clean(h, jobid)
     out["after_cleanup"] = {j: info(h, j)["result"] for j in blocks["two"].values()}
+    out["active_after_cleanup"] = [f58(job.id) for job in flux.job.JobList(h, filters=["pending", "running"]).jobs()]
     out["workers_left"] = workers(run_dir)
     print("RESULT " + json.dumps(out), flush=True)
 
