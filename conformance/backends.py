@@ -139,6 +139,8 @@ class SimInstance:
         self.clock = clock
         self.scheduler = scheduler
         self.config = config or {}
+        if "queues" in self.config:
+            _start_queues(self.handle)  # as the real lane starts them
 
     def settle(self, ready):
         if self.clock == "virtual":

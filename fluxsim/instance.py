@@ -112,14 +112,15 @@ class Instance:
         self.env = simpy.Environment()
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
+        #: named queues as ingest applies them (``[queues.NAME]``); none, as a plain flux start has
+        self.queues = Queues(self.conf)
         self.jobmanager = JobManager(self, age_limit, num_limit,
-                                     _config.heartbeat_period(self.conf))
+                                     _config.heartbeat_period(self.conf),
+                                     queues=self.queues.requires)
         self.scheduler = make_scheduler(self.policy, self.jobmanager, R, conf=self.conf)
         self.pool = self.scheduler.pool
         self.resources = ResourceStatus(self.scheduler, R.nnodes)
         self.execution = Execution(self)
-        #: named queues (``[queues.NAME]``); none, as a plain flux start has
-        self.queues = Queues(self.conf)
         self.running = True
         #: broker attributes beyond the computed ones (``flux start -S``)
         self.attrs = {}
@@ -278,8 +279,6 @@ class Instance:
         queue = queue_of(spec)
         if self.queues:
             spec = self.queues.apply(spec, queue)
-        elif queue is not None:
-            raise OSError(errno.EINVAL, f"'{queue}' is not a valid queue")
         request = self.scheduler.parse(spec)
         uid = self.owner if userid is None else userid
         return self.jobmanager.submit(spec, request, urgency, flags, uid)
@@ -315,6 +314,11 @@ class Instance:
     def undrain(self, ranks):
         """``flux resource undrain RANKS``: make ``ranks`` schedulable again."""
         self._request("resource.undrain", {"targets": _idset_str(ranks)})
+
+    def start_queues(self):
+        """``flux queue start --all``: schedule every queue's jobs (named queues
+        start stopped, as on a real ``flux start``)."""
+        self._request("job-manager.queue-start", {"start": True, "all": True})
 
     def _request(self, topic, payload):
         """Serve one request as the instance owner; raise its error."""

@@ -11,7 +11,9 @@ import itertools
 import os
 from collections import deque
 
+from fluxsim.annotations import update as annotations_update
 from fluxsim.config import HEARTBEAT_PERIOD
+from fluxsim.queuestate import QueueTable
 from fluxsim.eventlog import EventLogEvent
 from fluxsim.constants import (
     FLUX_JOB_PRIORITY_MAX as PRIORITY_MAX,
@@ -82,6 +84,7 @@ class Job:
         "exceptions",
         "exec",
         "alloc_pending",
+        "queue",
         "waited",
         "name",
         "t_run",
@@ -110,6 +113,7 @@ class Job:
         self.exceptions = []
         self.exec = None
         self.alloc_pending = False
+        self.queue = None  # attributes.system.queue (None: the anonymous queue)
         self.waited = False
         self.name = None
         self.t_run = None  # alloc time; None until allocated (0.0 is a valid virtual time)
@@ -236,9 +240,13 @@ class JobManager:
     annotates = True
 
     def __init__(self, instance, inactive_age_limit=None, inactive_num_limit=None,
-                 heartbeat_period=HEARTBEAT_PERIOD):
+                 heartbeat_period=HEARTBEAT_PERIOD, queues=()):
         self.instance = instance
         self.jobs = {}
+        #: the queues' states (``queues``: the configured names, in config order)
+        self.queues = QueueTable(queues)
+        #: called (no arguments) when the job manager may have become idle
+        self.idle_waiters = []
         #: Waitable jobs not yet claimed by a wait; a purge leaves them here,
         #: as job-manager keeps its zombies until they are waited for.
         self.waitables = {}
@@ -296,10 +304,17 @@ class JobManager:
     # -- submission --------------------------------------------------------
 
     def submit(self, jobspec, request, urgency, flags, userid):
-        """Create a job that passed ingest validation and start its lifecycle."""
+        """Create a job that passed ingest validation and start its lifecycle.
+
+        Raises OSError (EINVAL) with Flux's message if its queue does not
+        exist or is disabled.
+        """
+        queue = queue_of(jobspec)
+        self.queues.submit_check(queue)
         jobid = self.next_id()
         job = Job(jobid, jobspec, request, userid, urgency, flags, self.instance.timestamp())
         job.name = _job_name(jobspec)
+        job.queue = queue
         self.jobs[jobid] = job
         if job.waitable:
             self.waitables[jobid] = job
@@ -323,22 +338,72 @@ class JobManager:
         self._request_alloc(job)
 
     def _request_alloc(self, job):
-        """Send (or withdraw) the job's alloc request as its priority allows."""
+        """Send (or withdraw) the job's alloc request as its priority and queue allow."""
         if job.state != State.SCHED:
             return
         scheduler = self.instance.scheduler
         if job.priority == PRIORITY_MIN:
             if job.alloc_pending:
-                job.alloc_pending = False
-                if scheduler.cancel(job):
-                    self.instance.request_schedule()
+                self._withdraw(job)
             return
         if job.alloc_pending:
             scheduler.prioritize(job)
-        else:
+        elif self.queues.started(job.queue):
             job.alloc_pending = True
             scheduler.alloc(job)
+        else:
+            return  # a stopped queue's job waits in SCHED for its queue to start
         self.instance.request_schedule()
+
+    def _withdraw(self, job):
+        """Cancel a sent alloc request (a hold, a stopped queue): the job stays
+        in SCHED, without the scheduler's annotations (alloc.c's requeue)."""
+        job.alloc_pending = False
+        if job.annotations is not None:
+            job.annotations = annotations_update(job.annotations, {"sched": None})
+        if self.instance.scheduler.cancel(job):
+            self.instance.request_schedule()
+        self._check_idle()
+
+    # -- queues (flux queue start/stop) ----------------------------------
+
+    def _in_queue(self, queue):
+        return [job for job in self.jobs.values()
+                if job.active and (queue.name is None or job.queue == queue.name)]
+
+    def start_queue(self, queue):
+        """Start ``queue`` (a :class:`~fluxsim.queuestate.Queue`): its jobs' alloc
+        requests go out in the job manager's order, highest priority first, then
+        oldest."""
+        queue.start()
+        waiting = [job for job in self._in_queue(queue)
+                   if job.state == State.SCHED and not job.alloc_pending]
+        for job in sorted(waiting, key=lambda job: (-job.priority, job.id)):
+            self._request_alloc(job)
+
+    def stop_queue(self, queue, reason=None):
+        """Stop ``queue``: its jobs' sent alloc requests are withdrawn; running
+        jobs go on."""
+        queue.stop(reason)
+        for job in self._in_queue(queue):
+            if job.alloc_pending:
+                self._withdraw(job)
+
+    # -- idle (flux queue idle) ----------------------------------------------
+
+    def counts(self):
+        """``(active, running, alloc pending)`` job counts (RUN and CLEANUP are running)."""
+        active = running = pending = 0
+        for job in self.jobs.values():
+            active += job.active
+            running += bool(job.state & State.RUNNING)
+            pending += job.alloc_pending
+        return active, running, pending
+
+    def _check_idle(self):
+        if self.idle_waiters:
+            for waiter in tuple(self.idle_waiters):
+                waiter()
 
     def set_urgency(self, job, urgency, userid):
         """``flux job urgency``: post the event and reprioritize."""
@@ -354,15 +419,22 @@ class JobManager:
         """The scheduler allocated R: post ``alloc`` and start the job."""
         job.alloc_pending = False
         job.R = R
-        job.annotations = annotations
+        if annotations:
+            job.annotations = annotations_update(job.annotations, annotations)
         job.t_run = self.instance.timestamp()
-        self.post(job, "alloc", {"annotations": annotations} if annotations else None)
+        # the event carries all the job's annotations (a memo's too)
+        self.post(job, "alloc", {"annotations": job.annotations} if job.annotations else None)
         job.state = State.RUN
         self.instance.execution.start(job)
+
+    def alloc_annotate(self, job, annotations):
+        """The scheduler annotated a pending job (RFC 27: ``sched.t_estimate``)."""
+        job.annotations = annotations_update(job.annotations, annotations)
 
     def alloc_deny(self, job, note):
         """The scheduler denied the request: an ``alloc`` exception ends the job."""
         job.alloc_pending = False
+        job.annotations = None  # the job manager clears them all
         self.raise_exception(job, "alloc", 0, note, userid=self.instance.owner)
 
     # -- exec responses -----------------------------------------------------
@@ -399,6 +471,7 @@ class JobManager:
         if job.state & State.PENDING or job.state == State.NEW:
             if job.alloc_pending:
                 job.alloc_pending = False
+                job.annotations = None  # a withdrawn request clears them all
                 self.instance.scheduler.cancel(job)
                 self.instance.request_schedule()
             job.t_cleanup = self.instance.timestamp()
@@ -419,6 +492,7 @@ class JobManager:
         self._inactive.append(job)
         if self.inactive_age_limit is not None or self.inactive_num_limit is not None:
             self._arm_purge()
+        self._check_idle()
 
     # -- purge ------------------------------------------------------------
 

@@ -152,3 +152,33 @@ def test_uri_of_a_nested_instance_from_its_memo():
     assert local == "local://" + remote[len(f"ssh://{HOST}"):]
     assert (rc, level) == ("rc=1", "1")
     assert "flux-uri: ERROR: bogus is not a valid Flux jobid" in err
+
+
+def test_job_memo_and_info_errors():
+    out, err = run("""
+        id=$(flux submit --urgency=0 true)
+        flux job memo $id a=1 b.c='"x"' d=text e='{"f":[1,2]}'; echo rc=$?
+        flux jobs -o "{annotations}" $id
+        flux job memo $id a=null; echo rc=$?
+        flux jobs -o "{annotations.user}" $id
+        flux job memo $id novalue; echo rc=$?
+        flux job info $id nosuchkey; echo rc=$?
+        flux job info 12345 eventlog; echo rc=$?
+        flux cancel $id
+        flux job memo $id x=1; echo rc=$?
+    """)
+    assert out.splitlines() == [
+        "rc=0",
+        "ANNOTATIONS",
+        '{"user": {"a": 1, "b": {"c": "x"}, "d": "text", "e": {"f": [1, 2]}}}',
+        "rc=0",
+        "USER",
+        '{"b": {"c": "x"}, "d": "text", "e": {"f": [1, 2]}}',
+        "rc=1", "rc=1", "rc=1", "rc=1",
+    ]
+    assert err.splitlines() == [
+        "flux-job: memo: no value for key=novalue",
+        "flux-job: nosuchkey: key not found",
+        "flux-job: invalid job id",
+        "flux-job: memo: job is inactive",
+    ]

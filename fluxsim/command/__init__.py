@@ -25,7 +25,7 @@ SUBCOMMANDS = {
     "jobs": "jobs",
     "lsattr": "instance",
     "python": "instance",
-    "queue": "resource",
+    "queue": "queue",
     "resource": "resource",
     "run": "submit",
     "start": "start",

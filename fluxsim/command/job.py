@@ -1,4 +1,4 @@
-"""``flux job`` (info, eventlog, attach, wait, status, cancel, kill, id, last) and ``flux cancel``.
+"""``flux job`` (info, eventlog, attach, wait, status, cancel, kill, id, last, memo) and ``flux cancel``.
 
 Output and exit codes are flux-core 0.88's: ``attach`` prints the job's
 output and exits with its exit code (128 + N for signal N, 1 after a fatal
@@ -94,8 +94,7 @@ def _info(args, h):
     try:
         data = flux.job.job_info_lookup(h, args.id, args.keys).get()
     except OSError as exc:
-        return fail("job", f"{args.id}: {exc.strerror}" if exc.errno != errno.ENOENT
-                    else "No such file or directory")
+        return fail("job", exc.strerror)
     for key in args.keys:
         value = data[key]
         print(value if isinstance(value, str) else json.dumps(value), end="")
@@ -276,6 +275,33 @@ def _last(args, h):
     return 0
 
 
+def _memo(args, h):
+    memo = {}
+    for item in args.items:
+        key, sep, text = item.partition("=")
+        if not sep:
+            return fail("job", f"memo: no value for key={item}")
+        if text == "-":
+            text = sys.stdin.read()
+        try:
+            value = json.loads(text)  # a JSON value, else the text itself
+        except ValueError:
+            value = text
+        *parents, last = key.split(".")
+        node = memo
+        for name in parents:  # a dotted key names nested objects
+            if not isinstance(node.get(name), dict):
+                node[name] = {}
+            node = node[name]
+        node[last] = value
+    payload = {"id": int(args.id), "volatile": args.volatile, "memo": memo}
+    try:
+        h.rpc("job-manager.memo", payload).get()
+    except OSError as exc:
+        return fail("job", f"memo: {exc.strerror}")
+    return 0
+
+
 def _job_parser():
     p = ArgumentParser(prog="flux-job")
     sub = p.add_subparsers(dest="sub", required=True, metavar="COMMAND")
@@ -318,13 +344,17 @@ def _job_parser():
     s.add_argument("ids", nargs="*")
     s = sub.add_parser("last")
     s.add_argument("slice", nargs="?")
+    s = sub.add_parser("memo")
+    s.add_argument("--volatile", action="store_true")
+    s.add_argument("id", type=jobid_type)
+    s.add_argument("items", nargs="+", metavar="key=value")
     return p
 
 
 _JOB = {"info": _info, "eventlog": _eventlog, "attach": _attach, "wait": _wait,
         "wait-event": _wait_event,
         "status": _status, "cancel": _cancel, "raise": _cancel, "kill": _kill, "id": _id,
-        "last": _last}
+        "last": _last, "memo": _memo}
 
 
 def main(prog, argv):

@@ -1,4 +1,4 @@
-"""``flux resource`` (list, status, info, drain, undrain) and ``flux queue`` (list, status)."""
+"""``flux resource``: list, status, info, drain, undrain."""
 
 import sys
 import time
@@ -104,29 +104,9 @@ def _undrain(args, h):
     return 0
 
 
-def _queue_list(args, h):
-    from flux.resource import resource_list
-
-    nnodes, ncores, ngpus = _counts(resource_list(h).get().all)
-    print(" EN ST TDEFAULT   TLIMIT     NNODES     NCORES      NGPUS")
-    print(f"  ✔  ✔ {'inf':>8} {'inf':>8} {f'0-{nnodes}':>10} {f'0-{ncores}':>10} "
-          f"{f'0-{ngpus}':>10}")
-    return 0
-
-
-def _queue_status(args, h):
-    print("Job submission is enabled")
-    print("Scheduling is started")
-    return 0
-
-
 def _parser(prog):
     p = ArgumentParser(prog=f"flux-{prog}")
     sub = p.add_subparsers(dest="sub", required=True, metavar="COMMAND")
-    if prog == "queue":
-        sub.add_parser("list")
-        sub.add_parser("status")
-        return p
     for name in ("list", "info", "status"):
         sub.add_parser(name)
     s = sub.add_parser("drain")
@@ -140,15 +120,13 @@ def _parser(prog):
 
 _RESOURCE = {"list": _list, "info": _info, "status": _status, "drain": _drain,
              "undrain": _undrain}
-_QUEUE = {"list": _queue_list, "status": _queue_status}
 
 
 def main(prog, argv):
-    """Run ``flux resource ...`` or ``flux queue ...``."""
+    """Run ``flux resource ...``."""
     args = _parser(prog).parse_args(argv)
-    table = _QUEUE if prog == "queue" else _RESOURCE
     try:
-        return table[args.sub](args, handle())
+        return _RESOURCE[args.sub](args, handle())
     except OSError as exc:
         print(f"flux-{prog}: {exc.strerror or exc}", file=sys.stderr)
         return 1

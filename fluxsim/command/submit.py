@@ -239,6 +239,13 @@ def _bulk(args):
         yield [word.replace("{}", line).replace("{0}", words[0]) for word in template]
 
 
+def _refused(exc):
+    """``flux submit``/``bulksubmit`` report a refused job as the OSError prints
+    (``[Errno 22] ...``), and go on; the exit status is 1."""
+    print(exc, file=sys.stderr)
+    return 1
+
+
 def main(prog, argv):
     """Run ``flux PROG ARGV``."""
     from fluxsim.command.job import attach
@@ -247,16 +254,21 @@ def main(prog, argv):
     try:
         h = handle()
         if prog == "bulksubmit":
-            commands = list(_bulk(args))
-            for command in commands:
+            status = 0
+            for command in list(_bulk(args)):
                 args.command = command
-                print(submit("submit", args, h).f58)
-            return 0
+                try:
+                    print(submit("submit", args, h).f58)
+                except OSError as exc:
+                    status = _refused(exc)
+            return status
         jobid = submit(prog, args, h)
     except (ValueError, TypeError) as exc:
-        return fail(prog, str(exc))
+        return fail(prog, f"ERROR: {exc}")
     except OSError as exc:
-        return fail(prog, exc.strerror or str(exc))
+        if prog == "submit":
+            return _refused(exc)
+        return fail(prog, f"ERROR: {exc.strerror or exc}")
     if prog in ("run", "alloc") and not getattr(args, "bg", False):
         return attach(h, jobid, wait_event=getattr(args, "wait", None))
     if not args.quiet:

@@ -134,7 +134,12 @@ class FluxionPool(Pool):
         duration = self.duration_of(request)
         allowed = self._topo.match(request.constraint) if request.constraint is not None else None
         self._precheck(request, allowed, reserve)
-        selected = self._select(request, self._available_now(at, duration), allowed, True)
+        selected = None
+        # what is free now bounds a window that starts now: a quick
+        # necessary test on the free counts by bucket spares the walk
+        if self._fits_somehow(request.cores, request.gpus, request.nslots, request.nnodes,
+                              request.exclusive or self.policy.node_exclusive):
+            selected = self._select(request, self._available_now(at, duration), allowed, True)
         if selected is not None:
             return "alloc", self._allocate(jobid, request, at, duration, selected)
         if reserve:
@@ -250,8 +255,10 @@ class FluxionPool(Pool):
         c, g, S = request.cores, request.gpus, request.nslots
         nnodes = request.nnodes
         cores_avail, gpus_avail = available
-        if (up_only and allowed is None and cores_avail is self._free_cores
-                and not self._fits_somehow(c, g, S, nnodes, whole)):
+        # a quick necessary test before any slot is built, node by node
+        # where a window or the constraint takes some of the free away
+        if ((allowed is not None or cores_avail is not self._free_cores)
+                and not self._fits_in(available, c, g, S, nnodes, whole, allowed, up_only)):
             return None
         # what one node must offer to qualify: one slot, or a node's S slots
         need = S if nnodes else 1
@@ -354,6 +361,26 @@ class FluxionPool(Pool):
                 found += len(bucket) if k >= S else 0
             else:
                 found += k * len(bucket)
+        return found >= (nnodes or S)
+
+    def _fits_in(self, available, c, g, S, nnodes, whole, allowed, up_only):
+        """The same quick necessary test node by node, on any availability (a
+        window less reservations): counts, no slots built."""
+        topo = self._topo
+        cores_avail, gpus_avail = available
+        up = self._up
+        found = 0
+        for pos, free_c in enumerate(cores_avail):
+            if (up_only and not up[pos]) or (allowed is not None and pos not in allowed):
+                continue
+            free_g = gpus_avail[pos]
+            if whole and (free_c != topo.cores[pos] or free_g != topo.gpus[pos]):
+                continue  # a whole node must be idle; then it counts as any other
+            k = min(free_c.bit_count() // c if c else S, free_g.bit_count() // g if g else S)
+            if nnodes:
+                found += k >= S
+            else:
+                found += k
         return found >= (nnodes or S)
 
     # -- effects -------------------------------------------------------------------------------

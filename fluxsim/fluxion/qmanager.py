@@ -32,7 +32,7 @@ from fluxsim.fluxion.graph import MATCH_ERROR, FluxionPool
 from fluxsim.fluxion.request import MatchError
 from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources
 from fluxsim.scheduler.base import PassEnds, Scheduler
-from fluxsim.scheduler.queue import PendingQueue
+from fluxsim.scheduler.sortedqueue import SortedQueue
 
 __all__ = ["FluxionScheduler"]
 
@@ -42,11 +42,21 @@ class _Queue:
 
     def __init__(self, config):
         self.config = config
-        self.pending = PendingQueue()
+        self.pending = SortedQueue()
         self.blocked = {}  # jobid -> job, until a free or a resource change
         self.reserved = set()  # jobs whose reservation has held since it was made
         self.reservations = []  # jobs reserved by the last loop
+        # a job's reserved start (0: none) as this loop left it, and as
+        # last told to the job manager (``sched.t_estimate``)
+        self.at = {}
+        self.old_at = {}
         self.blocked_head = None  # fcfs: (head id, pool generation) that did not fit
+
+    def forget(self, job):
+        """The job left the queue: its reservation state goes."""
+        self.reserved.discard(job.id)
+        self.at.pop(job.id, None)
+        self.old_at.pop(job.id, None)
 
     def unblock(self):
         for job in self.blocked.values():
@@ -102,7 +112,7 @@ class FluxionScheduler(Scheduler):
         queue = self._queue_of(job)
         queue.pending.remove(job)
         queue.blocked.pop(job.id, None)
-        queue.reserved.discard(job.id)
+        queue.forget(job)
 
     def cancel(self, job):
         """A withdrawn request makes the queue schedulable: its reservation is gone."""
@@ -128,10 +138,13 @@ class FluxionScheduler(Scheduler):
     def schedule(self):
         for queue in self.queues.values():
             if queue.config.reservation_depth:
-                while self._backfill_pass(queue):
+                while True:
+                    again = self._backfill_pass(queue)
+                    self._post_loop(queue)
+                    if not again:
+                        break
                     # stopped at queue-depth just after scheduling a job:
                     # the queue is schedulable again, from its new head
-                    pass
             else:
                 self._fcfs_loop(queue)
 
@@ -142,7 +155,7 @@ class FluxionScheduler(Scheduler):
         def place(job):
             self.stats["matches"] += 1
             try:
-                return pool.match(job.id, job.request, now)[1], {"selection_type": "immediate"}
+                return pool.match(job.id, job.request, now)[1], _selected("immediate")
             except MatchError:
                 # the loop ends here; the rest wait for the next event
                 raise PassEnds(MATCH_ERROR) from None
@@ -164,18 +177,20 @@ class FluxionScheduler(Scheduler):
         now = self.host.timestamp()
         config = queue.config
         reserved = scheduled = 0
-        pending = list(queue.pending)
+        pending = queue.pending.first(None)
         last = False  # whether the last match scheduled its job
         shrank = False
-        for index, job in enumerate(pending):
+        for job in pending:
             if scheduled >= config.queue_depth:
-                return last and shrank and index < len(pending)
+                return last and shrank
             reserve = reserved < config.reservation_depth
             self.stats["matches"] += 1
             try:
                 kind, value = pool.match(job.id, job.request, now, reserve=reserve)
             except InsufficientResources:
                 queue.reserved.discard(job.id)
+                if queue.at.get(job.id):
+                    queue.at[job.id] = 0  # its estimate is gone
                 last = False
                 if reserve:
                     queue.pending.remove(job)
@@ -185,7 +200,7 @@ class FluxionScheduler(Scheduler):
                 continue
             except (InfeasibleRequest, MatchError) as exc:
                 queue.pending.remove(job)
-                queue.reserved.discard(job.id)
+                queue.forget(job)
                 self.deny(job, str(exc) if isinstance(exc, InfeasibleRequest) else MATCH_ERROR)
                 scheduled += 1
                 last = shrank = True
@@ -197,13 +212,37 @@ class FluxionScheduler(Scheduler):
                 self.stats["reservations"] += 1
                 queue.reserved.add(job.id)
                 queue.reservations.append(job.id)
+                queue.old_at[job.id] = queue.at.get(job.id, 0)
+                queue.at[job.id] = value
                 continue
             queue.pending.remove(job)
             shrank = True
             if job.id in queue.reserved:
                 selection = "reserved"
-                queue.reserved.discard(job.id)
             else:
                 selection = "backfill" if reserved else "immediate"
-            self.success(job, value, selection_type=selection)
+            queue.forget(job)
+            self.success(job, value, **_selected(selection))
         return False
+
+    def _post_loop(self, queue):
+        """After a loop, tell the job manager of the first queue-depth pending
+        jobs' start estimates that changed: ``sched.t_estimate`` of a reserved
+        job, or null for one that lost its reservation."""
+        if not self.host.annotates:
+            return
+        at, old_at = queue.at, queue.old_at
+        for job in queue.pending.first(queue.config.queue_depth):
+            start = at.get(job.id, 0)
+            if start != old_at.get(job.id, 0):
+                if start > 0:
+                    self.annotate(job, t_estimate=float(start), selection_type="reserved")
+                else:
+                    self.annotate(job, t_estimate=None, selection_type=None)
+                old_at[job.id] = start
+
+
+def _selected(selection):
+    # the alloc response's annotations: how the job was started, and no
+    # start estimate any more
+    return {"t_estimate": None, "selection_type": selection}

@@ -450,8 +450,10 @@ def job_record(job):
         rec["ranks"] = idset.encode(job.R.ranks, brackets=True)
         rec["nodelist"] = _nodelist(job.R)
         rec["expiration"] = job.R.expiration
-        if job.annotations:
-            rec["annotations"] = job.annotations
+    if job.queue is not None:
+        rec["queue"] = job.queue
+    if job.annotations:
+        rec["annotations"] = job.annotations
     if not job.active:
         rec["success"] = job.result() == Result.COMPLETED
         rec["result"] = int(job.result())

@@ -13,6 +13,7 @@ virtual-time loop of :mod:`fluxsim.trace.replay`.  A host provides::
     annotates               whether it keeps alloc annotations (an eventlog does)
     timestamp()             the time of the event being handled
     alloc_success(job, R, annotations)
+    alloc_annotate(job, annotations)   (a pending job's; called only if it annotates)
     alloc_deny(job, note)
 
 and calls :meth:`Scheduler.run` for a scheduling pass after every event.  A
@@ -176,6 +177,11 @@ class Scheduler:
         """Grant ``R`` to ``job``; ``sched`` are the policy's extra ``sched`` annotations."""
         annotations = self.annotations(R, sched) if self.host.annotates else None
         self.host.alloc_success(job, R, annotations)
+
+    def annotate(self, job, **sched):
+        """Annotate a pending job (RFC 27's ``annotate`` alloc response) with ``sched`` keys."""
+        if self.host.annotates:
+            self.host.alloc_annotate(job, {"sched": sched})
 
     def deny(self, job, note):
         """Deny ``job``'s request for good (an ``alloc`` exception ends the job)."""

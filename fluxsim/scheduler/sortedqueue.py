@@ -1,8 +1,8 @@
 """A pending queue that planning policies walk in order, cheaply and often.
 
 ``PendingQueue`` (a heap) is right for FIFO, which only ever looks at the
-head.  Backfill and conservative walk the whole queue on every pass, so they
-keep it sorted instead: flux's ``PendingJob`` order (priority descending,
+head.  Backfill, conservative and Fluxion's qmanager walk the queue on
+every pass, so they keep it sorted instead: flux's ``PendingJob`` order (priority descending,
 then job id ascending), with ``bisect`` for insertion and removal.  Jobs of
 equal priority arrive in id order, so an insertion is an append.
 
@@ -64,6 +64,15 @@ class SortedQueue:
     def head(self):
         """The job that must be tried first, or None."""
         return self._jobs[0] if self._jobs else None
+
+    def pop(self):
+        """Remove and return the head (None if empty)."""
+        if not self._jobs:
+            return None
+        job = self._jobs.pop(0)
+        del self._keys[0]
+        del self._key_of[job.id]
+        return job
 
     def first(self, n):
         """The first ``n`` jobs (all of them when ``n`` is None), as a list."""

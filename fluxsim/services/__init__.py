@@ -17,7 +17,8 @@ from fluxsim.services.request import DEFERRED, Request, Sender
 
 __all__ = ["topics", "serve", "Request", "Sender", "DEFERRED"]
 
-_MODULES = ("broker", "info", "ingest", "joblist", "journal", "kvs", "manager", "resource")
+_MODULES = ("broker", "info", "ingest", "joblist", "journal", "kvs", "manager", "queue",
+            "resource")
 
 
 @functools.cache

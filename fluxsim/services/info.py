@@ -37,12 +37,16 @@ def _lookup(inst, request):
     flags = payload.get("flags", 0)
     if not isinstance(keys, list) or not isinstance(flags, int):
         raise OSError(errno.EPROTO, "Protocol error")
-    job = _job(inst, payload)
+    if not isinstance(payload.get("id"), int):
+        raise OSError(errno.EPROTO, "Protocol error")
+    job = inst.jobmanager.jobs.get(payload["id"])
+    if job is None:
+        raise OSError(errno.ENOENT, "invalid job id")  # job-info's words
     out = {"id": job.id}
     for key in keys:
         value = jobdir.value(job, key)
         if value is None:
-            raise OSError(errno.ENOENT, "No such file or directory")
+            raise OSError(errno.ENOENT, f"{key}: key not found")
         if flags & LOOKUP_JSON_DECODE and key in ("jobspec", "R"):
             value = json.loads(value)
         out[key] = value

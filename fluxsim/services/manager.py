@@ -1,8 +1,9 @@
-"""job-manager: wait, raise, kill, urgency and purge, with its checks and messages."""
+"""job-manager: wait, raise, kill, urgency, purge, drain and idle, with its checks and messages."""
 
 import errno
 import signal
 
+from fluxsim.annotations import update as update_annotations
 from fluxsim.constants import FLUX_JOBID_ANY, State
 from fluxsim.jobmanager import PURGE_BATCH_MAX
 
@@ -205,6 +206,28 @@ def _drain_queue(inst, request):
     return request.follow(manager.listeners, listener)
 
 
+def _idle(inst, request):
+    """``job-manager.idle``: answer once no job runs and no alloc request is
+    out, with the number of jobs left (pending ones, e.g. in a stopped queue)."""
+    manager = inst.jobmanager
+
+    def answer():
+        active, running, pending = manager.counts()
+        return None if running or pending else {"pending": active}
+
+    now = answer()
+    if now is not None:
+        return now
+
+    def waiter():
+        done = answer()
+        if done is not None:
+            manager.idle_waiters.remove(waiter)
+            request.finish(done)
+
+    return request.follow(manager.idle_waiters, waiter)
+
+
 def _memo(inst, request):
     """``flux job memo``: user annotations of a job, kept in ``annotations.user``
     and, unless ``volatile``, posted as a ``memo`` event."""
@@ -220,18 +243,7 @@ def _memo(inst, request):
         raise OSError(errno.ENOENT, "job is inactive")
     if job.userid != request.userid:
         raise OSError(errno.EPERM, "guests can only add a memo to their own jobs")
-    annotations = dict(job.annotations or {})
-    user = dict(annotations.get("user") or {})
-    for key, value in memo.items():
-        if value is None:
-            user.pop(key, None)  # a null value removes the key, as annotations do
-        else:
-            user[key] = value
-    if user:
-        annotations["user"] = user
-    else:
-        annotations.pop("user", None)
-    job.annotations = annotations or None
+    job.annotations = update_annotations(job.annotations, {"user": memo})
     if not payload.get("volatile"):
         inst.jobmanager.post(job, "memo", memo)
     return None
@@ -241,6 +253,7 @@ TOPICS = {
     "job-manager.drain": _drain_queue,
     "job-manager.memo": _memo,
     "job-manager.history.get": _history,
+    "job-manager.idle": _idle,
     "job-manager.kill": _kill,
     "job-manager.purge": _purge,
     "job-manager.raise": _raise,

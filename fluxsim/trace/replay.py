@@ -27,6 +27,12 @@ Two engines give the same records:
   duration, time limit and exit status -- but posts no eventlog.  It is
   several times faster; ``tests/test_trace_replay.py`` checks that both
   engines agree job for job.
+
+A replay is a workload on a production instance, whose queues are
+started: the instance engine starts every queue (named queues of a
+``[queues]`` config start stopped, as on a real ``flux start``), and the
+lean engine, which keeps no queue states, sends every job to the
+scheduler as a started queue does.
 """
 
 import gc
@@ -337,8 +343,11 @@ class _LeanReplay:
         self.faults = faults
         self.progress = progress
         self.now = 0.0
-        self.heap = []
-        self.seq = 0
+        # The event calendar: a heap of distinct times, and each time's
+        # events in creation order (traces share few times among many
+        # events, so the heap stays small and compares plain floats).
+        self.times = []
+        self.events = {}
         self.sched_requested = False
         self.running = {}
         self.started = 0
@@ -391,8 +400,12 @@ class _LeanReplay:
     # -- the loop ----------------------------------------------------------------
 
     def _push(self, when, kind, obj, token=0):
-        self.seq += 1
-        heapq.heappush(self.heap, (when, self.seq, kind, obj, token))
+        at = self.events.get(when)
+        if at is None:
+            self.events[when] = [(kind, obj, token)]
+            heapq.heappush(self.times, when)
+        else:
+            at.append((kind, obj, token))
 
     def run(self):
         for fault in self.faults:
@@ -400,21 +413,20 @@ class _LeanReplay:
         self.index = 0
         if self.jobs:
             self._push(0.0 + max(0.0, self.jobs[0].submit), _SUBMIT, None)
-        heap = self.heap
+        times, events = self.times, self.events
         pop = heapq.heappop
         dispatch = (self._fault, self._submit, self._complete, self._expire, self._cancel)
         schedule = self.scheduler.run
-        while True:
-            while self.sched_requested:
-                self.sched_requested = False
-                schedule()
-            if heap and heap[0][0] <= self.now:
-                _, _, kind, obj, token = pop(heap)
+        while times:
+            self.now = now = pop(times)
+            at = events[now]
+            # Events made at this time join this list (they come after).
+            for kind, obj, token in at:
                 dispatch[kind](obj, token)
-                continue
-            if not heap:
-                break
-            self.now = heap[0][0]
+                while self.sched_requested:
+                    self.sched_requested = False
+                    schedule()
+            del events[now]
         return self.records, dict(self.scheduler.stats)
 
     def _submit(self, _obj, _token):
@@ -557,6 +569,7 @@ class _InstanceReplay:
 
         self.jobs = list(workload)
         self.inst = fluxsim.start(R=R, clock="virtual", policy=policy, config=conf)
+        self.inst.start_queues()  # a production instance's queues are started
         if params:
             self.inst.scheduler.queue_depth = params["queue_depth"]
         self.faults = faults
