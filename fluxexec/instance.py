@@ -77,6 +77,9 @@ class Simulated(Instance):
         if options["inactive_num_limit"] == -1:
             del options["inactive_num_limit"]
         self.sim = fluxsim.start(clock="real", **options)
+        # it is there to run the executor's apps: queues a config names
+        # (which start stopped, as on a real flux start) are started
+        self.sim.start_queues()
         super().__init__(self.sim.uri)
 
     def stop(self, backend, timeout=30.0):
