@@ -276,6 +276,7 @@ class Instance:
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 msg = exc.args[0] if exc.args else str(exc)
                 raise PermissionError(errno.EPERM, str(msg)) from None
+            self.queues.validate(spec)
         queue = queue_of(spec)
         if self.queues:
             spec = self.queues.apply(spec, queue)

@@ -205,7 +205,10 @@ def queue_of(spec):
     if isinstance(spec, dict):
         attributes = spec.get("attributes", {})
         system = attributes.get("system", {}) if isinstance(attributes, dict) else None
-        queue = system.get("queue") if isinstance(system, dict) else 0
+        # a null queue is refused too (recorded: ``system.queue`` null gives "Invalid argument")
+        queue = system.get("queue", None) if isinstance(system, dict) else 0
+        if isinstance(system, dict) and "queue" in system and queue is None:
+            queue = 0
     if queue is not None and not isinstance(queue, str):
         raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
     return queue

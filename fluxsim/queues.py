@@ -51,6 +51,22 @@ class Queues:
     def __bool__(self):
         return bool(self.requires)
 
+    def validate(self, jobspec):
+        """job-ingest's queue validator: with queues configured, a queue that is
+        no string names none of them (EPERM, its message; the job manager's
+        EINVAL for a null queue comes later).
+
+        For a list or an object Flux's validator fails with Python's own
+        TypeError text (``unhashable type: 'list'``); fluxsim gives the same
+        message as for any other value.
+        """
+        try:
+            value = jobspec["attributes"]["system"]["queue"]
+        except (KeyError, TypeError, IndexError):
+            return
+        if self.requires and value is not None and not isinstance(value, str):
+            raise PermissionError(errno.EPERM, f"Invalid queue '{value}' specified")
+
     def apply(self, jobspec, queue=None):
         """The jobspec as ingest passes it on: queue set, constraints joined.
 

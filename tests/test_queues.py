@@ -34,6 +34,26 @@ def test_a_job_must_name_a_configured_queue(queue, message):
     assert (info.value.errno, info.value.strerror) == (errno.EPERM, message)
 
 
+# recorded on flux-core 0.88.0 (flux.job.submit of a jobspec whose system.queue is the value),
+# with the queues of CONF and without any; a list or an object fails Flux's validator with
+# Python's "unhashable type" (README: differences)
+@pytest.mark.parametrize("queues, value, expected", [
+    (True, 3, (errno.EPERM, "Invalid queue '3' specified")),
+    (True, None, (errno.EINVAL, "Invalid argument")),
+    (False, 3, (errno.EINVAL, "Invalid argument")),
+    (False, None, (errno.EINVAL, "Invalid argument")),
+    (False, ["a"], (errno.EINVAL, "Invalid argument")),
+])
+def test_a_queue_that_is_no_string(queues, value, expected):
+    conf = CONF if queues else {}
+    with fluxsim.start(config=conf, nnodes=1, cores_per_node=4, clock="virtual") as inst:
+        spec = fj.JobspecV1.from_command(["true"])
+        spec.setattr("system.queue", value)
+        with pytest.raises(OSError) as info:
+            fj.submit(fluxsim.Flux(inst.uri), spec)
+    assert (info.value.errno, info.value.strerror) == expected
+
+
 def test_requires_joins_the_jobs_own_constraint():
     queues = Queues(CONF)
     spec = {"attributes": {"system": {"constraints": {"properties": ["big"]}}}}
