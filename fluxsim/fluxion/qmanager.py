@@ -44,17 +44,16 @@ class _Queue:
         self.config = config
         self.pending = SortedQueue()
         self.blocked = {}  # jobid -> job, until a free or a resource change
-        self.reserved = set()  # jobs whose reservation has held since it was made
         self.reservations = []  # jobs reserved by the last loop
-        # a job's reserved start (0: none) as this loop left it, and as
-        # last told to the job manager (``sched.t_estimate``)
+        # a job's reserved start (0: none, or lost since) as the loops left
+        # it, and as last told to the job manager (``sched.t_estimate``); a
+        # job allocated while it has one started "reserved"
         self.at = {}
         self.old_at = {}
         self.blocked_head = None  # fcfs: (head id, pool generation) that did not fit
 
     def forget(self, job):
         """The job left the queue: its reservation state goes."""
-        self.reserved.discard(job.id)
         self.at.pop(job.id, None)
         self.old_at.pop(job.id, None)
 
@@ -188,9 +187,8 @@ class FluxionScheduler(Scheduler):
             try:
                 kind, value = pool.match(job.id, job.request, now, reserve=reserve)
             except InsufficientResources:
-                queue.reserved.discard(job.id)
                 if queue.at.get(job.id):
-                    queue.at[job.id] = 0  # its estimate is gone
+                    queue.at[job.id] = 0  # its reservation and estimate are gone
                 last = False
                 if reserve:
                     queue.pending.remove(job)
@@ -210,14 +208,13 @@ class FluxionScheduler(Scheduler):
             if kind == "reserve":
                 reserved += 1
                 self.stats["reservations"] += 1
-                queue.reserved.add(job.id)
                 queue.reservations.append(job.id)
                 queue.old_at[job.id] = queue.at.get(job.id, 0)
                 queue.at[job.id] = value
                 continue
             queue.pending.remove(job)
             shrank = True
-            if job.id in queue.reserved:
+            if queue.at.get(job.id):
                 selection = "reserved"
             else:
                 selection = "backfill" if reserved else "immediate"

@@ -21,13 +21,13 @@ EVENTLOGS = {
 LOOKUP_JSON_DECODE = 1
 
 
-def _job(inst, payload):
+def _job(inst, payload, unknown="No such file or directory"):
     jobid = payload.get("id")
     if not isinstance(jobid, int):
         raise OSError(errno.EPROTO, "Protocol error")
     job = inst.jobmanager.jobs.get(jobid)
     if job is None:
-        raise OSError(errno.ENOENT, "No such file or directory")
+        raise OSError(errno.ENOENT, unknown)
     return job
 
 
@@ -37,11 +37,7 @@ def _lookup(inst, request):
     flags = payload.get("flags", 0)
     if not isinstance(keys, list) or not isinstance(flags, int):
         raise OSError(errno.EPROTO, "Protocol error")
-    if not isinstance(payload.get("id"), int):
-        raise OSError(errno.EPROTO, "Protocol error")
-    job = inst.jobmanager.jobs.get(payload["id"])
-    if job is None:
-        raise OSError(errno.ENOENT, "invalid job id")  # job-info's words
+    job = _job(inst, payload, unknown="invalid job id")  # lookup's words
     out = {"id": job.id}
     for key in keys:
         value = jobdir.value(job, key)
