@@ -35,7 +35,10 @@ def trace_jobspecs(draw):
     extra = draw(st.sampled_from([None, None, "more", "replace"]))
     if extra is not None:
         system = spec["attributes"]["system"]
-        test = system.setdefault("exec", {}).setdefault("test", {})
+        # jobspec() shares exec sections between jobs (read-only): change a copy
+        section = system.get("exec", {})
+        test = dict(section.get("test", {}))
+        system["exec"] = {**section, "test": test}
         if extra == "more":
             test.update(draw(st.fixed_dictionaries({}, optional={
                 "mock_exception": st.sampled_from(["init", "run", "other"]),

@@ -10,7 +10,6 @@ default (an unknown match format or queue policy) is replaced the same way.
 MatchPolicy(high=False, node_centric=True, node_exclusive=True, stop_on_1=False)
 """
 
-import logging
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -25,7 +24,16 @@ __all__ = [
     "read",
 ]
 
-log = logging.getLogger("fluxsim.fluxion")
+
+def _debug(message, *args):
+    """Log as Fluxion does (at debug level) what it replaces by a default.
+
+    logging is imported only then: the command line reads this module at
+    start-up, where importing logging would cost more than the module itself.
+    """
+    import logging
+
+    logging.getLogger("fluxsim.fluxion").debug(message, *args)
 
 
 class MatchPolicy(NamedTuple):
@@ -154,7 +162,7 @@ class QueueConfig:
                  policy_params=None):
         self.name = name
         if queue_policy not in QUEUE_POLICIES:
-            log.debug("Unknown queuing policy (%s)! Using default.", queue_policy)
+            _debug("Unknown queuing policy (%s)! Using default.", queue_policy)
             queue_policy = "fcfs"
         self.queue_policy = queue_policy
         qp = _params(queue_params or "")
@@ -195,7 +203,7 @@ class FluxionConfig:
         self.match_policy = match_policy_name
         self.policy = match_policy(match_policy_name)
         if match_format not in MATCH_FORMATS:
-            log.debug("Unknown match format (%s)! Using default.", match_format)
+            _debug("Unknown match format (%s)! Using default.", match_format)
             match_format = "rv1_nosched"
         self.match_format = match_format
         if queues is None:

@@ -236,7 +236,7 @@ class FluxionPool(Pool):
                     gpus[pos] |= g
                 index += 1
             window = self._less_reserved(list(cores), list(gpus), t, t + duration)
-            if sum(window[0][p].bit_count() for p in positions) < need:
+            if sum(map(int.bit_count, map(window[0].__getitem__, positions))) < need:
                 continue
             selected = self._select(request, window, allowed, True)
             if selected is not None:
@@ -369,6 +369,7 @@ class FluxionPool(Pool):
         topo = self._topo
         cores_avail, gpus_avail = available
         up = self._up
+        want = nnodes or S
         found = 0
         for pos, free_c in enumerate(cores_avail):
             if (up_only and not up[pos]) or (allowed is not None and pos not in allowed):
@@ -381,7 +382,9 @@ class FluxionPool(Pool):
                 found += k >= S
             else:
                 found += k
-        return found >= (nnodes or S)
+            if found >= want:
+                return True
+        return found >= want
 
     # -- effects -------------------------------------------------------------------------------
 

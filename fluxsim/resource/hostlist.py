@@ -213,11 +213,21 @@ def _decode_ranges(s, ranges):
     return ranges
 
 
+# Plain host names read before, and their ranges (never changed: _append
+# copies): an instance's few names are encoded over and over (every R's
+# nodelist, every job's row of a replay).
+_PLAIN = {}
+
+
 def _append_item(ranges, item):
     """Append hostlist string ``item`` to ``ranges``; return how many hosts it had."""
-    if item and not any(c in "[]\t, " for c in item):
+    hr = _PLAIN.get(item)
+    if hr is None and item and not any(c in "[]\t, " for c in item):
         # a plain host name, the common case: no tokenizing needed
         hr = _host_range(item)
+        if len(_PLAIN) < 65536:
+            _PLAIN[item] = hr
+    if hr is not None:
         _append(ranges, hr)
         return 1
     count = 0

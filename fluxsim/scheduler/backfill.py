@@ -30,7 +30,6 @@ shortcuts keep the same decisions:
   without calling the pool, which would refuse it.
 """
 
-from fluxsim.job.JobID import JobID
 from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources
 from fluxsim.scheduler.base import Scheduler
 from fluxsim.scheduler.sortedqueue import SortedQueue
@@ -157,6 +156,10 @@ class BackfillScheduler(Scheduler):
         if backfill is None:
             self.success(job, R)
         else:
+            # Imported here: fluxsim.job (the whole flux.job API) would double
+            # the start-up of a trace replay that never backfills.
+            from fluxsim.job.JobID import JobID
+
             self.success(job, R, backfill=JobID(backfill).f58)
         return _ALLOCATED
 

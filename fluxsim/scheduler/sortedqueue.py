@@ -16,6 +16,8 @@ equal priority arrive in id order, so an insertion is an append.
 
 from bisect import bisect_left
 
+from fluxsim.scheduler.queue import order_key
+
 __all__ = ["SortedQueue"]
 
 
@@ -25,7 +27,7 @@ class SortedQueue:
     __slots__ = ("_keys", "_jobs", "_key_of")
 
     def __init__(self):
-        self._keys = []  # (-priority, id), sorted
+        self._keys = []  # order keys (fluxsim.scheduler.queue.order_key), sorted
         self._jobs = []  # the job of each key, same order
         self._key_of = {}  # id -> key
 
@@ -42,7 +44,7 @@ class SortedQueue:
     def push(self, job):
         """Queue ``job`` at its current priority (replacing an older entry)."""
         self.remove(job)
-        key = (-job.priority, job.id)
+        key = order_key(job)
         self._key_of[job.id] = key
         keys = self._keys
         if not keys or keys[-1] < key:

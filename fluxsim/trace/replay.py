@@ -456,13 +456,22 @@ class _LeanReplay:
             self._push(now + max(0.0, jobs[i].submit - now), _SUBMIT, None)
 
     def _plan(self, spec):
-        """(:func:`exec_plan`, init failure note or None), once per jobspec object.
+        """(:func:`exec_plan`, init failure note or None), once per exec section and duration.
 
-        Jobs that share a jobspec (a synthetic workload's shapes) share the
-        plan; the entry keeps the jobspec alive so that its id is not reused.
+        A plan depends on the jobspec's ``exec`` section and duration only;
+        jobs that share the section object (the trace readers build them so)
+        and the duration share the plan.  The entry keeps the section alive
+        so that its id is not reused.
         """
-        entry = self.plans.get(id(spec))
-        if entry is not None and entry[0] is spec:
+        try:
+            system = spec["attributes"]["system"]
+            section = system.get("exec")
+            duration = system.get("duration")
+            key = (id(section), type(duration), duration)
+            entry = self.plans.get(key)
+        except (KeyError, TypeError, AttributeError):
+            key = entry = None  # malformed: exec_plan says how
+        if entry is not None and entry[0] is section:
             return entry[1], entry[2]
         plan = failure = None
         try:
@@ -471,7 +480,8 @@ class _LeanReplay:
             failure = str(exc)
         if plan is not None and plan.mock_exception == "init":
             failure = "mock initialization exception generated"
-        self.plans[id(spec)] = (spec, plan, failure)
+        if key is not None:
+            self.plans[key] = (section, plan, failure)
         return plan, failure
 
     def _request(self, spec):

@@ -64,6 +64,26 @@ def _resources(ncores, nnodes, cores_per_node):
     return resources
 
 
+# Jobs of one run duration and exit status share one (read-only) exec
+# section, whose mock-execution plan the replay then works out once.
+_EXEC = {}
+
+
+def _exec(run_duration, wait_status):
+    key = (run_duration, wait_status)
+    section = _EXEC.get(key)
+    if section is None:
+        test = {}
+        if run_duration is not None:
+            test["run_duration"] = _fsd(run_duration)
+        if wait_status:
+            test["wait_status"] = wait_status
+        section = {"test": test}
+        if len(_EXEC) < 100000:
+            _EXEC[key] = section
+    return section
+
+
 # Every trace job runs one task per slot: one (read-only) tasks list for all.
 _TASKS = [{"command": ["true"], "slot": "task", "count": {"per_slot": 1}}]
 
@@ -85,8 +105,9 @@ def jobspec(
     is the time limit (0: none).  ``run_duration`` and ``wait_status`` go to
     ``attributes.system.exec.test``, flux-core's mock execution, which
     fluxsim's virtual clock honours too.  Jobspecs share their ``tasks``
-    list, and those of the same size their ``resources`` list: treat both
-    as read-only.
+    list, those of the same size their ``resources`` list, and those of the
+    same run duration and status their ``exec`` section: treat all three as
+    read-only.
     """
     if (ncores is None) == (nnodes is None):
         raise ValueError("give exactly one of ncores and nnodes")
@@ -94,13 +115,8 @@ def jobspec(
     system = {"duration": float(duration)}
     if name is not None:
         system["job"] = {"name": str(name)}
-    test = {}
-    if run_duration is not None:
-        test["run_duration"] = _fsd(run_duration)
-    if wait_status:
-        test["wait_status"] = int(wait_status)
-    if test:
-        system["exec"] = {"test": test}
+    if run_duration is not None or wait_status:
+        system["exec"] = _exec(run_duration, int(wait_status))
     return {
         "resources": resources,
         "tasks": _TASKS,
