@@ -260,6 +260,7 @@ def _run(args, forward):
     listener = None
     child = None
     try:
+        _offline_beyond(inst, args.test_size)
         level = _parent_level() + 1
         inst.attrs.update({"instance-level": str(level)})
         if level > 0:
@@ -291,6 +292,14 @@ def _run(args, forward):
         inst.shutdown()
 
 
+def _offline_beyond(inst, size):
+    """Configured ranks that no broker of ``--test-size`` runs on are offline,
+    as on ``flux start`` (recorded on flux-core 0.88.0: ``avail*``, ``down``)."""
+    nranks = inst.resources.nranks
+    if size and nranks > size:
+        inst.down(range(size, nranks))
+
+
 def _kill_group(pgid, sig):
     try:
         os.killpg(pgid, sig)
@@ -311,9 +320,26 @@ def _stop(child):
             continue
 
 
+def _check_test_hosts(args):
+    """``--test-hosts`` names one host a test broker, as flux start requires."""
+    if args.test_hosts is None:
+        return
+    if not args.test_size:
+        raise SystemExit("flux-start: --test-hosts only works with --test-size")
+    from fluxsim.resource import hostlist
+
+    try:
+        count = len(hostlist.decode(args.test_hosts))
+    except ValueError:
+        raise SystemExit("flux-start: could not decode --test-hosts hostlist") from None
+    if count != args.test_size:
+        raise SystemExit("flux-start: --test-hosts hostlist has incorrect size")
+
+
 def main(argv=None):
     """``fluxsim start ...``"""
     args = parser().parse_args(argv)
+    _check_test_hosts(args)
     return run(args)
 
 

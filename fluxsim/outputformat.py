@@ -30,6 +30,7 @@ from fluxsim.fsd import fsd
 
 __all__ = [
     "AltField",
+    "Deduplicator",
     "DisplayValue",
     "OutputFormat",
     "UtilDatetime",
@@ -496,3 +497,29 @@ class OutputFormat:
                 print(line.encode("utf-8", errors="surrogateescape").decode())
             if callable(post):
                 post(item)
+
+
+class Deduplicator:
+    """Items merged when they print the same, as ``flux.util.Deduplicator``:
+    ``append`` formats an item without ``except_fields`` (counts, node lists)
+    and, if an earlier item printed the same, calls ``combine(earlier, item)``
+    instead of keeping it.  Iterates over the kept items."""
+
+    def __init__(self, formatter, except_fields=None, combine=None):
+        self.formatter = formatter.copy(except_fields=except_fields, nullify_expansion=True)
+        self.combine = combine
+        self.hash = {}
+        self.items = []
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def append(self, item):
+        """Keep ``item``, or combine it with the earlier item that prints the same."""
+        key = self.formatter.format(item)
+        if key in self.hash:
+            if self.combine is not None:
+                self.combine(self.hash[key], item)
+        else:
+            self.hash[key] = item
+            self.items.append(item)

@@ -35,6 +35,7 @@ from pathlib import Path
 from fluxsim.fsd import fsd, parse_fsd
 from fluxsim.outputformat import (
     AltField,
+    Deduplicator,
     DisplayValue,
     OutputFormat,
     UtilDatetime,
@@ -54,6 +55,7 @@ __all__ = [
     "Fileref",
     "ColorAction",
     "AltField",
+    "Deduplicator",
     "DisplayValue",
     "OutputFormat",
     "UtilDatetime",

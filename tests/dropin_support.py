@@ -10,6 +10,24 @@ import pytest
 import fluxsim
 
 FLUXSIM = os.path.join(os.path.dirname(sys.executable), "fluxsim")
+REAL_FLUX = "/opt/flux/bin/flux"
+#: the ``start`` commands a script is run under: fluxsim's, and real Flux's where it exists
+STARTS = [
+    pytest.param([sys.executable, "-m", "fluxsim.cli", "start"], id="fluxsim"),
+    pytest.param([REAL_FLUX, "start"], id="flux", marks=[
+        pytest.mark.real,
+        pytest.mark.skipif(not os.path.exists(REAL_FLUX), reason=f"no real Flux at {REAL_FLUX}")]),
+]
+
+#: four 4-core nodes node0..node3 (resource.noverify: any host may start them)
+FOUR_NODES_TOML = """\
+[resource]
+noverify = true
+
+[[resource.config]]
+hosts = "node[0-3]"
+cores = "0-3"
+"""
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 import pytest
@@ -19,11 +20,13 @@ CORES = os.cpu_count()
 
 
 def run(script, size=1, timeout=120):
-    """Run a shell script inside ``fluxsim start``; ``(stdout, stderr)``."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "fluxsim.cli", "start", f"--test-size={size}",
-         textwrap.dedent(script).strip()],
-        capture_output=True, text=True, timeout=timeout)
+    """Run a shell script inside ``fluxsim start``, in a directory of its own
+    (``flux batch`` writes ``flux-{{id}}.out`` there); ``(stdout, stderr)``."""
+    with tempfile.TemporaryDirectory() as cwd:
+        proc = subprocess.run(
+            [sys.executable, "-m", "fluxsim.cli", "start", f"--test-size={size}",
+             textwrap.dedent(script).strip()],
+            capture_output=True, text=True, timeout=timeout, cwd=cwd)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout, proc.stderr
 
@@ -182,3 +185,14 @@ def test_job_memo_and_info_errors():
         "flux-job: invalid job id",
         "flux-job: memo: job is inactive",
     ]
+
+
+def test_bulksubmit_gives_every_job_the_same_time_limit():
+    # recorded: flux-core 0.88.0 gives both jobs 300 s (-t 5 is five minutes)
+    out, _ = run("""
+        printf 'a\\nb\\n' | flux bulksubmit --urgency=hold -t 5 -N1 echo {} | while read id; do
+            flux job info $id jobspec | flux python -c \\
+                'import json, sys; print(json.load(sys.stdin)["attributes"]["system"]["duration"])'
+        done
+    """)
+    assert out.split() == ["300.0", "300.0"]

@@ -18,6 +18,7 @@ import time
 import pytest
 
 import fluxsim
+from dropin_support import FOUR_NODES_TOML, STARTS
 from fluxsim.listener import Listener
 
 START = [sys.executable, "-m", "fluxsim.cli", "start"]
@@ -137,3 +138,41 @@ def test_a_client_of_another_user_is_refused(tmp_path, monkeypatch):
         listener.close()
         inst.shutdown()
     assert not os.path.exists(path)
+
+
+# -- --test-size and --test-hosts, recorded on flux-core 0.88.0 (both schedulers) ----------
+
+FEWER_BROKERS = [
+    "       STATEUP NNODES NODELIST",
+    "       avail ✔      3 node[0-2]",
+    "      avail* ✗      1 node3",
+    "     STATE NNODES NCORES NGPUS NODELIST",
+    "      free      3     12     0 node[0-2]",
+    " allocated      0      0     0 ",
+    "      down      1      4     0 node3",
+]
+
+
+@pytest.mark.parametrize("start", STARTS)
+def test_configured_ranks_beyond_the_test_size_are_offline(start, tmp_path):
+    # four configured hosts, three test brokers: the fourth rank has no broker
+    (tmp_path / "instance.toml").write_text(FOUR_NODES_TOML)
+    proc = subprocess.run(
+        [*start, "--test-size=3", "--test-hosts=node[0-2]", "-c", str(tmp_path),
+         "--conf=modules.alternatives.sched=sched-simple",
+         "sh", "-c", "flux resource status; flux resource list"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == FEWER_BROKERS
+
+
+@pytest.mark.parametrize("start", STARTS)
+@pytest.mark.parametrize("options, message", [
+    (["--test-size=3", "--test-hosts=node[0-3]"], "--test-hosts hostlist has incorrect size"),
+    (["--test-hosts=node[0-3]"], "--test-hosts only works with --test-size"),
+    (["--test-size=2", "--test-hosts=node["], "could not decode --test-hosts hostlist"),
+])
+def test_test_hosts_must_name_each_broker(start, options, message, tmp_path):
+    proc = subprocess.run([*start, *options, "true"], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert (proc.returncode, proc.stderr.strip()) == (1, f"flux-start: {message}")

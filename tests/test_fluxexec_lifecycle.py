@@ -102,6 +102,9 @@ def test_shutdown_leaves_a_connected_instance_running(tmp_path, monkeypatch):
         fluxsim.Flux(inst.uri)
 
 
+# flux.job.FluxExecutor's thread re-raises the error that broke it, as
+# flux-core 0.88's does (executor.py, _FluxExecutorThread.run): expected here
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_instance_death_fails_outstanding_tasks_within_10s(tmp_path, monkeypatch):
     import fluxsim
 

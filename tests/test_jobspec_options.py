@@ -120,6 +120,14 @@ def test_from_alloc():
     }  # fmt: skip
 
 
+def test_from_alloc_command_is_flux_alloc_command():
+    # fluxsim's addition; the expected values are flux-core 0.88.0's
+    # `flux alloc --dry-run -n1 --bg hostname` (an initial program: no rc2_none)
+    js = JobspecV1.from_alloc(nslots=1, command=["hostname"], bg=True, cwd="/w", **NONE)
+    assert js.tasks[0]["command"] == ["flux", "broker", "hostname"]
+    assert js.getattr("shell.options")["pty"] == {"capture": 1}
+
+
 def test_from_batch():
     js = JobspecV1.from_batch(content="echo hi\n", wrap=True, nodes=3, cwd="/w", output="o", **NONE)
     system = js.jobspec["attributes"]["system"]

@@ -11,15 +11,14 @@ real ``flux start`` too.
 """
 
 import errno
-import os
 import subprocess
-import sys
 import textwrap
 
 import pytest
 
 import fluxsim
 import fluxsim.job as fj
+from dropin_support import STARTS
 from fluxsim.zhashx import order
 
 NAMED = {"queues": {"batch": {}, "debug": {}},
@@ -349,13 +348,6 @@ ANONYMOUS_OUTPUT = [
     "QUEUE|QUEUE|SUBMIT|SCHED", "||enabled|started", "rc=0",
 ]
 
-REAL_FLUX = "/opt/flux/bin/flux"
-STARTS = [
-    pytest.param([sys.executable, "-m", "fluxsim.cli", "start"], id="fluxsim"),
-    pytest.param([REAL_FLUX, "start"], id="flux", marks=[
-        pytest.mark.real,
-        pytest.mark.skipif(not os.path.exists(REAL_FLUX), reason=f"no real Flux at {REAL_FLUX}")]),
-]
 
 
 @pytest.mark.parametrize("start", STARTS)

@@ -20,7 +20,7 @@ import errno
 import os
 import sys
 
-from fluxsim.command.common import ArgumentParser, handle
+from fluxsim.command.common import ArgumentParser, SetUpdate, format_string, handle
 
 __all__ = ["main", "FORMATS"]
 
@@ -232,45 +232,17 @@ class _Limits:
         return getattr(self._limits, attr)
 
 
-def _format(name):
-    """A ``-o`` argument as a format string (``help`` lists the named ones and exits)."""
-    if "{" in name:
-        return name
-    if name == "help":
-        print("\nConfigured flux-queue output formats:\n")
-        for key, (description, _) in FORMATS.items():
-            print(f"  {key:<12} {description}")
-        sys.exit(0)
-    if name == "default":
-        override = os.environ.get("FLUX_QUEUE_LIST_FORMAT_DEFAULT")
-        if override and "{" in override:
-            return override
-        name = override or name
-    if name not in FORMATS:
-        import re
-
-        guess = re.sub(r"\w+", r"{\g<0>}", name)
-        raise ValueError(f"--format: No such format {name} (Did you mean '{guess}'?)")
-    return FORMATS[name][1]
-
-
 def _list(args, h):
     from flux.queue import QueueList
     from fluxsim.util import OutputFormat
 
-    formatter = OutputFormat(_format(args.format), headings=_HEADINGS)
+    formatter = OutputFormat(format_string("queue", "list", FORMATS, args.format),
+                             headings=_HEADINGS)
     rows = [_QueueRow(info) for info in QueueList(h, queues=args.queue)]
     formatter.print_items(rows, no_header=args.no_header)
 
 
 # -- the command ------------------------------------------------------------------------
-
-
-class _SetUpdate(argparse.Action):
-    """``-q A,B -q C``: a set of names (so their order is a set's, as Flux's)."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        getattr(namespace, self.dest).update(values.split(","))
 
 
 class _FSD(argparse.Action):
@@ -288,7 +260,7 @@ def _parser():
     sub = p.add_subparsers(title="subcommands", description="", dest="subcommand")
     sub.required = True
     s = sub.add_parser("list")
-    s.add_argument("-q", "--queue", action=_SetUpdate, default=set(), metavar="QUEUE,...")
+    s.add_argument("-q", "--queue", action=SetUpdate, default=set(), metavar="QUEUE,...")
     s.add_argument("-o", "--format", default="default")
     s.add_argument("-n", "--no-header", action="store_true")
     s.set_defaults(func=_list)

@@ -5,11 +5,17 @@ as its CLI builds one: per-task options (``-n -c -g``) through
 ``JobspecV1.from_command``, per-resource ones (``--cores``,
 ``--tasks-per-node``, ``--tasks-per-core``, ``--gpus-per-node``) through
 ``JobspecV1.per_resource``, then ``apply_options`` for environment, time
-limit, shell options, attributes and the rest.  ``run`` and ``alloc`` attach
-to the job as ``flux job attach`` does; ``batch`` and ``alloc`` run a nested
-simulated instance (``flux start``) on the job's allocation.
+limit, shell options, attributes and the rest.  ``batch`` and ``alloc``
+build theirs with ``JobspecV1.from_batch`` and ``from_alloc``, where the
+rules of a nested instance's jobspec live (slots from ``-N``, cwd, output,
+``--conf``, ``--bg``); only what is the command line's own is here: reading
+the script, ``--wrap``, the job name a script gives, ``--dump``.  ``run``
+and ``alloc`` attach to the job as ``flux job attach`` does; ``batch`` and
+``alloc`` run a nested simulated instance (``flux start``) on the job's
+allocation.
 """
 
+import argparse
 import os
 import shlex
 import sys
@@ -21,7 +27,26 @@ __all__ = ["main", "parser", "jobspec"]
 _URGENCY = {"default": 16, "hold": 0, "expedite": 31}
 _FLAGS = ("debug", "waitable", "novalidate")
 _INTS = ("ntasks", "nodes", "cores", "cores_per_task", "gpus_per_task", "tasks_per_node",
-         "tasks_per_core", "gpus_per_node", "nslots", "cores_per_slot", "gpus_per_slot")
+         "tasks_per_core", "gpus_per_node")
+
+
+class _EnvRule(argparse.Action):
+    """``--env-remove`` and ``--env-file``: an ``--env`` rule (``-PATTERN``,
+    ``^FILE``), kept in order among the ``--env`` ones."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        prefix = "-" if option_string == "--env-remove" else "^"
+        namespace.env = [*(namespace.env or []), prefix + values]
+
+
+class _Conf(argparse.Action):
+    """``--conf``: one ``BatchConfig`` updated by each use in turn (a bad value
+    fails as the command line is read, as in Flux)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from flux.job import BatchConfig
+
+        namespace.conf = (namespace.conf or BatchConfig()).update(values)
 
 
 def _common(p):
@@ -39,8 +64,8 @@ def _common(p):
     add("--requires", action="append", metavar="CONSTRAINT")
     add("--begin-time", metavar="+FSD|TIME")
     add("--env", action="append", metavar="RULE")
-    add("--env-remove", action="append", metavar="PATTERN")
-    add("--env-file", action="append", metavar="FILE")
+    add("--env-remove", action=_EnvRule, metavar="PATTERN")
+    add("--env-file", action=_EnvRule, metavar="FILE")
     add("--rlimit", action="append", metavar="RULE")
     add("--input", metavar="FILENAME")
     add("--output", metavar="FILENAME")
@@ -53,39 +78,44 @@ def _common(p):
     add("--dry-run", action="store_true")
     add("--quiet", action="store_true")
     add("-v", "--verbose", action="count", default=0)
-    add("-N", "--nodes", metavar="N")
     add("-x", "--exclusive", action="store_true")
+
+
+_WORDS = {"batch": "[SCRIPT] [ARGS...]", "alloc": "[COMMAND] [ARGS...]"}
 
 
 def parser(prog):
     """The argument parser of ``flux PROG``."""
-    nested = prog in ("batch", "alloc")
-    usage = f"flux {prog} [OPTIONS...] " + ("COMMAND [ARGS...]" if prog != "batch"
-                                          else "[SCRIPT] [ARGS...]")
-    p = ArgumentParser(prog=f"flux {prog}", usage=usage)
+    words = _WORDS.get(prog, "COMMAND [ARGS...]")
+    p = ArgumentParser(prog=f"flux {prog}", usage=f"flux {prog} [OPTIONS...] {words}")
     _common(p)
-    if nested:
-        p.add_argument("-n", "--nslots", metavar="N")
-        p.add_argument("-c", "--cores-per-slot", metavar="N")
-        p.add_argument("-g", "--gpus-per-slot", metavar="N")
-        p.add_argument("--conf", action="append", metavar="CONF")
-        p.add_argument("--broker-opts", action="append", metavar="OPTS")
-        p.add_argument("--bg", action="store_true")
-        if prog == "batch":
-            p.add_argument("--wrap", action="store_true",
-                           help="wrap the arguments in a /bin/sh script")
+    add = p.add_argument
+    if prog in _WORDS:
+        # typed: a bad count is a usage error here (submit's are checked later)
+        add("-N", "--nodes", type=int, metavar="N")
+        add("-n", "--nslots", type=int, metavar="N")
+        add("-c", "--cores-per-slot", type=int, default=1, metavar="N")
+        add("-g", "--gpus-per-slot", type=int, metavar="N")
+        add("--conf", action=_Conf, metavar="CONF")
+        add("--broker-opts", action="append", metavar="OPTS")
+        add("--dump", nargs="?", const="flux-{{jobid}}-dump.tgz", metavar="FILE")
     else:
-        p.add_argument("--taskmap", metavar="URI")
-        p.add_argument("-n", "--ntasks", metavar="N")
-        p.add_argument("-c", "--cores-per-task", metavar="N")
-        p.add_argument("-g", "--gpus-per-task", metavar="N")
-        p.add_argument("--cores", metavar="N")
-        p.add_argument("--tasks-per-node", metavar="N")
-        p.add_argument("--tasks-per-core", metavar="N")
-        p.add_argument("--gpus-per-node", metavar="N")
-    if prog in ("run", "alloc"):
-        p.add_argument("--wait-event", metavar="NAME", dest="wait")
-    p.add_argument("command", nargs="...", help="Job command and arguments")
+        add("-N", "--nodes", metavar="N")
+        add("--taskmap", metavar="URI")
+        add("-n", "--ntasks", metavar="N")
+        add("-c", "--cores-per-task", metavar="N")
+        add("-g", "--gpus-per-task", metavar="N")
+        add("--cores", metavar="N")
+        add("--tasks-per-node", metavar="N")
+        add("--tasks-per-core", metavar="N")
+        add("--gpus-per-node", metavar="N")
+    if prog == "batch":
+        add("--wrap", action="store_true", help="wrap the arguments or stdin in a /bin/sh script")
+    if prog == "alloc":
+        add("--bg", action="store_true")
+    if prog == "run":
+        add("--wait-event", metavar="NAME", dest="wait")
+    add("command", nargs="...", help="Job command and arguments")
     return p
 
 
@@ -149,54 +179,90 @@ def _task_jobspec(args):
         gpus_per_task=args.gpus_per_task, num_nodes=args.nodes, exclusive=exclusive, **common)
 
 
-def _nested_jobspec(prog, args):
-    """A nested instance on the allocation: ``flux start`` of the script or command."""
-    from flux.job import JobspecV1
+def _instance(args):
+    """What ``flux batch`` and ``flux alloc`` pass alike to ``from_batch``/``from_alloc``."""
+    from flux.job._utils import list_split
 
     if not args.nslots and not args.nodes:
         raise ValueError("Number of slots to allocate must be specified")
-    nslots = args.nslots or args.nodes
-    common = dict(num_slots=nslots, cores_per_slot=args.cores_per_slot or 1,
-                  gpus_per_slot=args.gpus_per_slot, num_nodes=args.nodes,
-                  broker_opts=args.broker_opts, exclusive=args.exclusive or bool(args.nodes))
-    if prog == "batch":
-        if not args.command:
-            raise ValueError("batch script is required")
-        if args.wrap:
-            script, argv = "#!/bin/sh\n" + shlex.join(args.command) + "\n", []
-        else:
-            with open(args.command[0], encoding="utf-8") as f:
-                script = f.read()
-            argv = args.command[1:]
-        js = JobspecV1.from_batch_command(script, "flux", args=argv, **common)
+    _time_limit(args)
+    dump = [] if args.dump is None else ["-Scontent.dump=" + args.dump]
+    return dict(
+        nslots=args.nslots or None, nodes=args.nodes, cores_per_slot=args.cores_per_slot,
+        gpus_per_slot=args.gpus_per_slot, exclusive=args.exclusive,
+        broker_opts=list_split([*(args.broker_opts or []), *dump]), conf=args.conf,
+        queue=args.queue, bank=args.bank, cwd=args.cwd, unbuffered=args.unbuffered,
+        # apply_options reads the other options from args; env and rlimit are
+        # given too, as the builders' defaults for them would win over args'
+        args=args, env=args.env or [], rlimit=args.rlimit or [])
+
+
+def _batch_script(args):
+    """``(first word, script text, script arguments)`` of ``flux batch``.
+
+    The script is the file the first word names, else stdin; ``--wrap``
+    makes a ``/bin/sh`` script of the words (all of them) or of stdin.  As
+    flux-core 0.88 reads its command line, a leading ``--`` is skipped to
+    find the script yet stays the first word (the default job name), the
+    words after it being the script's arguments.
+    """
+    words = args.command
+    source = words[1:] if words[:1] == ["--"] else words
+    if args.wrap and source:
+        text = " ".join(source) + "\n"
     else:
-        js = JobspecV1.from_nest_command(args.command or [os.environ.get("SHELL", "/bin/sh")],
-                                         **common)
-    js.cwd = args.cwd or os.getcwd()
-    if args.time_limit is not None:
-        js.duration = args.time_limit
-    for key, value in (("name", args.job_name), ("queue", args.queue), ("bank", args.bank)):
-        if value is not None:
-            js.setattr(f"system.{key}", value)
-    if args.output:
-        js.stdout = args.output
+        name = source[0] if source else "stdin"
+        try:
+            if source:
+                with open(source[0], encoding="utf-8") as f:
+                    text = f.read()
+            else:
+                text = sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeError:
+            raise ValueError(f"{name} does not appear to be a script,"
+                             " or failed to encode as utf-8") from None
+    if args.wrap:
+        # always, unlike from_batch(wrap=True), which keeps a "#!" line
+        text = "#!/bin/sh\n" + text
+    return (words[0] if words else None), text, words[1:]
+
+
+def _batch_jobspec(args):
+    from flux.job import JobspecV1
+
+    first, text, script_args = _batch_script(args)
+    js = JobspecV1.from_batch(
+        content=text, name=first if args.job_name is None else args.job_name,
+        input=args.input, output=args.output, error=args.error, label_io=args.label_io,
+        **_instance(args))
+    # flux-core 0.88's from_batch takes no arguments for the script
+    js.tasks[0]["command"].extend(script_args)
+    return js
+
+
+def _alloc_jobspec(args):
+    from flux.job import JobspecV1
+
+    js = JobspecV1.from_alloc(command=args.command, bg=args.bg, name=args.job_name,
+                              **_instance(args))
+    if not args.bg and sys.stdin.isatty():
+        js.setattr_shell_option("pty.interactive", 1)
     return js
 
 
 def jobspec(prog, args):
     """The jobspec of ``flux PROG`` with parsed ``args``, as Flux's CLI builds it."""
-    if not args.command and prog not in ("alloc",):
+    if prog == "batch":
+        return _batch_jobspec(args)
+    if prog == "alloc":
+        return _alloc_jobspec(args)
+    if not args.command:
         raise ValueError("job command and arguments are missing")
-    if args.command and args.command[0] == "--":
+    if args.command[0] == "--":
         args.command.pop(0)
     _integers(args)
     _time_limit(args)
-    if prog in ("batch", "alloc"):
-        js = _nested_jobspec(prog, args)
-    else:
-        js = _task_jobspec(args)
-    js.apply_options(args, prog=prog, _preinit=True)
-    return js
+    return _task_jobspec(args).apply_options(args, prog=prog, _preinit=True)
 
 
 def _flags(args):
@@ -246,29 +312,36 @@ def _refused(exc):
     return 1
 
 
+def _message(exc):
+    """An error as Flux's CLIs print it: ``strerror: 'filename'`` for an OSError."""
+    message = getattr(exc, "strerror", None) or str(exc)
+    if getattr(exc, "filename", None):
+        message += f": '{exc.filename}'"
+    return message
+
+
 def main(prog, argv):
     """Run ``flux PROG ARGV``."""
     from fluxsim.command.job import attach
 
-    args = parser(prog).parse_args(argv)
     try:
+        args = parser(prog).parse_args(argv)
         h = handle()
         if prog == "bulksubmit":
             status = 0
             for command in list(_bulk(args)):
-                args.command = command
+                # a copy each: building a jobspec converts options in place (-t)
+                job = argparse.Namespace(**{**vars(args), "command": command})
                 try:
-                    print(submit("submit", args, h).f58)
+                    print(submit("submit", job, h).f58)
                 except OSError as exc:
                     status = _refused(exc)
             return status
         jobid = submit(prog, args, h)
-    except (ValueError, TypeError) as exc:
-        return fail(prog, f"ERROR: {exc}")
-    except OSError as exc:
-        if prog == "submit":
+    except (ValueError, TypeError, OSError) as exc:
+        if prog == "submit" and isinstance(exc, OSError) and exc.filename is None:
             return _refused(exc)
-        return fail(prog, f"ERROR: {exc.strerror or exc}")
+        return fail(prog, "ERROR: " + _message(exc))
     if prog in ("run", "alloc") and not getattr(args, "bg", False):
         return attach(h, jobid, wait_event=getattr(args, "wait", None))
     if not args.quiet:

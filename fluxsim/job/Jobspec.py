@@ -842,6 +842,7 @@ class JobspecV1(Jobspec):
         broker_opts=None,
         conf=None,
         bg=False,
+        command=(),
         name=None,
         queue=None,
         bank=None,
@@ -858,20 +859,25 @@ class JobspecV1(Jobspec):
 
         ``nslots`` defaults to ``nodes`` (with whole nodes); one of them is
         required (ValueError).  ``conf`` is a dict, a ``BatchConfig`` or a
-        string ``BatchConfig.update`` takes; ``bg`` starts the instance
-        without an initial program (``-Sbroker.rc2_none=1``, a captured
-        pty).  ``cwd`` defaults to the current directory; ``kwargs`` as for
-        :meth:`from_submit`.
+        string ``BatchConfig.update`` takes; ``bg`` captures the instance's
+        pty and, without a ``command``, starts it with no initial program
+        (``-Sbroker.rc2_none=1``).  ``cwd`` defaults to the current
+        directory; ``kwargs`` as for :meth:`from_submit`.
+
+        ``command`` is a fluxsim addition (flux-core 0.88's ``from_alloc``
+        has no initial program): the instance's initial program, as
+        ``flux alloc COMMAND`` gives it, so that command builds its jobspec
+        here too.
         """
         job = _job_options(locals(), cwd=os.getcwd() if cwd is None else cwd)
         if nslots is None:
             if nodes is None:
                 raise ValueError("from_alloc() requires nslots or nodes")
             nslots, exclusive = nodes, True
-        if bg:
+        if bg and not command:
             broker_opts = [*(broker_opts or []), "-Sbroker.rc2_none=1"]
         jobspec = cls.from_nest_command(
-            command=[],
+            command=list(command),
             **_nest_shape(nslots, cores_per_slot, gpus_per_slot, nodes, broker_opts, exclusive, conf),
             **job,
         )

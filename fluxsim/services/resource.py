@@ -71,6 +71,17 @@ def union(Rs):
     return Rv1(RankInfo(rank, host, cores, gpus) for rank, (host, cores, gpus) in merged.items())
 
 
+def _allocated(inst):
+    """The resources of the active jobs, as one R."""
+    return union(job.R for job in inst.jobmanager.jobs.values()
+                 if job.active and job.R is not None)
+
+
+def _down_ranks(inst):
+    """The ranks offline or drained, in order."""
+    return sorted(set(inst.resources.offline) | set(inst.resources.drained))
+
+
 def _fluxion_R(R):
     """An R as Fluxion's resource-status writes it: whole-second times,
     ``nodelist`` before them, and null for an empty set."""
@@ -88,10 +99,9 @@ def _sched_status(inst, request):
     reads it, in the form the instance's scheduler writes (recorded, flux-core
     0.88.0 and flux-sched 0.54.0: sched-simple leaves ``nodelist`` out of the
     allocated and down sets; Fluxion writes null for an empty one)."""
-    allocated = union(job.R for job in inst.jobmanager.jobs.values()
-                      if job.active and job.R is not None)
-    down = set(inst.resources.offline) | set(inst.resources.drained)
-    down = inst.R.copy_ranks(sorted(down)) if down else union([])
+    allocated = _allocated(inst)
+    down = _down_ranks(inst)
+    down = inst.R.copy_ranks(down) if down else union([])
     if inst.scheduler_name == "fluxion":
         return {"all": _fluxion_R(inst.R), "down": _fluxion_R(down),
                 "allocated": _fluxion_R(allocated)}
@@ -100,7 +110,29 @@ def _sched_status(inst, request):
             "down": down.to_dict()}
 
 
+def _resource_sched_status(inst, request):
+    """``resource.sched-status``: what ``sched.resource-status`` answers, as the
+    resource module computes it (``flux resource list`` asks it first): in
+    librlist's form, every set with its nodelist and properties, ``allocated``
+    from the job manager's view of the jobs."""
+    from fluxsim.resource.rlist import to_R
+    from fluxsim.resource.rv1 import Rv1
+
+    # the inventory (R as librlist wrote it), read back as the resource module does
+    inventory = Rv1.from_dict(to_R(inst.R))
+    all_R = to_R(inventory)
+    down = _down_ranks(inst)
+    allocated = _allocated(inst)
+    ranks = set(allocated.ranks)
+    allocated.properties = {name: members & ranks
+                            for name, members in Rv1.from_dict(all_R).properties.items()
+                            if members & ranks}
+    return {"all": all_R, "down": to_R(inventory.copy_ranks(down)),
+            "allocated": to_R(allocated)}
+
+
 TOPICS = {
+    "resource.sched-status": _resource_sched_status,
     "sched.resource-status": _sched_status,
     "resource.drain": _drain,
     "resource.status": _status,
