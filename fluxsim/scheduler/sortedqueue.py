@@ -22,24 +22,30 @@ __all__ = ["SortedQueue"]
 
 
 class SortedQueue:
-    """Jobs waiting for resources, in flux's ``PendingJob`` order."""
+    """Jobs waiting for resources, in flux's ``PendingJob`` order.
 
-    __slots__ = ("_keys", "_jobs", "_key_of")
+    The head is taken by moving an offset past it, not by deleting it (which
+    would shift every job behind it: a million-job backlog paid that on each
+    allocation); the taken prefix is dropped once it is half the list.
+    """
+
+    __slots__ = ("_keys", "_jobs", "_key_of", "_head")
 
     def __init__(self):
         self._keys = []  # order keys (fluxsim.scheduler.queue.order_key), sorted
         self._jobs = []  # the job of each key, same order
         self._key_of = {}  # id -> key
+        self._head = 0  # items before it were popped
 
     def __len__(self):
-        return len(self._keys)
+        return len(self._keys) - self._head
 
     def __contains__(self, job):
         return job.id in self._key_of
 
     def __iter__(self):
         """Jobs in order (a snapshot: the queue may change meanwhile)."""
-        return iter(list(self._jobs))
+        return iter(self._jobs[self._head:])
 
     def push(self, job):
         """Queue ``job`` at its current priority (replacing an older entry)."""
@@ -47,11 +53,11 @@ class SortedQueue:
         key = order_key(job)
         self._key_of[job.id] = key
         keys = self._keys
-        if not keys or keys[-1] < key:
+        if len(keys) == self._head or keys[-1] < key:
             keys.append(key)
             self._jobs.append(job)
         else:
-            index = bisect_left(keys, key)
+            index = bisect_left(keys, key, self._head)
             keys.insert(index, key)
             self._jobs.insert(index, job)
 
@@ -59,28 +65,36 @@ class SortedQueue:
         """Drop ``job`` if queued."""
         key = self._key_of.pop(job.id, None)
         if key is not None:
-            index = bisect_left(self._keys, key)
+            index = bisect_left(self._keys, key, self._head)
             del self._keys[index]
             del self._jobs[index]
 
     def head(self):
         """The job that must be tried first, or None."""
-        return self._jobs[0] if self._jobs else None
+        return self._jobs[self._head] if len(self._jobs) > self._head else None
 
     def pop(self):
         """Remove and return the head (None if empty)."""
-        if not self._jobs:
+        head = self._head
+        jobs = self._jobs
+        if len(jobs) == head:
             return None
-        job = self._jobs.pop(0)
-        del self._keys[0]
+        job = jobs[head]
+        jobs[head] = None  # the queue no longer holds it
         del self._key_of[job.id]
+        head += 1
+        if head > 64 and 2 * head > len(jobs):
+            del self._keys[:head]
+            del jobs[:head]
+            head = 0
+        self._head = head
         return job
 
     def first(self, n):
         """The first ``n`` jobs (all of them when ``n`` is None), as a list."""
-        return self._jobs[:n] if n is not None else list(self._jobs)
+        head = self._head
+        return self._jobs[head:head + n] if n is not None else self._jobs[head:]
 
     def key(self, job):
         """The sort key of a queued job."""
         return self._key_of[job.id]
-
