@@ -54,7 +54,7 @@ def _common(p):
     add = p.add_argument
     add("-B", "--bank", metavar="BANK")
     add("-q", "--queue", metavar="NAME")
-    add("-t", "--time-limit", metavar="MIN|FSD")
+    add("-t", "--time-limit", type=_time_limit, metavar="MIN|FSD")
     add("--urgency", metavar="N", default="default")
     add("--job-name", metavar="NAME")
     add("-o", "--setopt", action="append", metavar="OPT")
@@ -130,13 +130,12 @@ def _integers(args):
                     from None
 
 
-def _time_limit(args):
-    # minutes when no units are given, as Flux's CLI reads it
-    if args.time_limit is not None:
-        try:
-            args.time_limit = float(args.time_limit) * 60
-        except ValueError:
-            pass
+def _time_limit(text):
+    """``-t``: minutes when no units are given, as Flux's CLI reads it (else an FSD string)."""
+    try:
+        return float(text) * 60
+    except ValueError:
+        return text
 
 
 def _per_resource(args):
@@ -185,7 +184,6 @@ def _instance(args):
 
     if not args.nslots and not args.nodes:
         raise ValueError("Number of slots to allocate must be specified")
-    _time_limit(args)
     dump = [] if args.dump is None else ["-Scontent.dump=" + args.dump]
     return dict(
         nslots=args.nslots or None, nodes=args.nodes, cores_per_slot=args.cores_per_slot,
@@ -261,7 +259,6 @@ def jobspec(prog, args):
     if args.command[0] == "--":
         args.command.pop(0)
     _integers(args)
-    _time_limit(args)
     return _task_jobspec(args).apply_options(args, prog=prog, _preinit=True)
 
 
@@ -330,7 +327,7 @@ def main(prog, argv):
         if prog == "bulksubmit":
             status = 0
             for command in list(_bulk(args)):
-                # a copy each: building a jobspec converts options in place (-t)
+                # a copy each: building a jobspec converts options in place
                 job = argparse.Namespace(**{**vars(args), "command": command})
                 try:
                     print(submit("submit", job, h).f58)
