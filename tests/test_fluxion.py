@@ -193,8 +193,8 @@ def test_choosing_the_scheduler_as_flux_start_does():
 
 
 def test_introsort_is_a_sort():
-    items = [(i * 7919) % 101 for i in range(300)]
-    assert introsort(list(items), lambda a, b: a < b) == sorted(items)
+    items = [((i * 7919) % 101,) for i in range(300)]
+    assert introsort(list(items)) == sorted(items)
 
 
 def test_hold_and_expedite_reorder_fluxions_queue():

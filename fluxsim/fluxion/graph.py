@@ -30,6 +30,7 @@ against running jobs' end times and the loop's other reservations.
 import math
 import re
 from bisect import bisect_left, insort
+from operator import itemgetter
 
 from fluxsim.fluxion.request import FluxionRequest, MatchError
 from fluxsim.fluxion.stdsort import THRESHOLD, introsort
@@ -56,6 +57,16 @@ def _node_id(hostname):
 def _ids(mask, descending):
     ids = idset.from_mask(mask)
     return ids[::-1] if descending else ids
+
+
+def _mask(ids):
+    mask = 0
+    for v in ids:
+        mask |= 1 << v
+    return mask
+
+
+_by_score = itemgetter(0)
 
 
 class FluxionPool(Pool):
@@ -94,6 +105,7 @@ class FluxionPool(Pool):
         self._now = self.graph_start  # the time of the match being made
         self._exclusive = {}  # jobid -> positions held whole
         self._satisfiable = {}  # (request numbers, constraint key) -> bool
+        self._rankings = {}  # (cores, GPUs, by node) -> positions best first, or None
         self._writer_named = False  # see writer.jgf
 
     # -- sched-simple's entry point, for hosts and tools --------------------------------
@@ -264,84 +276,136 @@ class FluxionPool(Pool):
         need = S if nnodes else 1
         explore = S if policy.stop_on_1 else None
         factor = self.factor
+        # A candidate is (score, pos, ...), the score negated under a high
+        # policy, so that the best sort first either way and equal ones keep
+        # their order; a slot carries its core and GPU masks.
+        sign = -1 if high else 1
+        single = c == 1 and not g  # a core a slot: most requests of a trace
         candidates = []
         found = 0
         # pruned as Fluxion prunes: down, outside the constraint, too few
         # free cores for one slot (or the node's slots), not idle when whole
         least = need * c
         up = self._up
+        want = nnodes or S
         if policy.stop_on_1:
             # visited lazily: the walk usually stops after a node or two
             order = (entry[2] for entry in reversed(self._by_weight))
+            stop = True
         else:
-            order = [p for p in range(len(topo.rank)) if cores_avail[p].bit_count() >= least]
+            order = self._ranking(c, g, nnodes > 0)
+            stop = order is not None
+            if not stop:
+                order = [p for p in range(len(topo.rank)) if cores_avail[p].bit_count() >= least]
         for pos in order:
-            free_c, free_g = cores_avail[pos], gpus_avail[pos]
+            free_c = cores_avail[pos]
             if free_c.bit_count() < least or (up_only and not up[pos]):
                 continue
             if allowed is not None and pos not in allowed:
                 continue
+            free_g = gpus_avail[pos]
             if whole and (free_c != topo.cores[pos] or free_g != topo.gpus[pos]):
                 continue
             cores = _ids(free_c, high)
-            gpus = _ids(free_g, high)
             if explore is not None:
-                cores = cores[: explore * c] if c else []
-                gpus = gpus[: explore * g] if g else []
-            k = min(len(cores) // c if c else math.inf, len(gpus) // g if g else math.inf)
+                cores = cores[: explore * c]
+            k = len(cores) // c if c else math.inf
+            if g:
+                gpus = _ids(free_g, high)
+                if explore is not None:
+                    gpus = gpus[: explore * g]
+                k = min(k, len(gpus) // g)
             if k < need or k == math.inf:
                 continue
-            base = 2 + factor[pos]
-            slots = []
-            fixed = 1 + base * (c + g)
-            for i in range(k if not nnodes else S):
-                sc = cores[i * c:(i + 1) * c]
-                sg = gpus[i * g:(i + 1) * g]
-                slots.append((fixed + sum(sc) + sum(sg), pos, sc, sg))
+            fixed = 1 + (2 + factor[pos]) * (c + g)
+            count = S if nnodes else k
+            if single:
+                slots = [(sign * (fixed + v), pos, 1 << v, 0) for v in cores[:count]]
+            else:
+                slots = []
+                for i in range(count):
+                    sc = cores[i * c:(i + 1) * c]
+                    sg = gpus[i * g:(i + 1) * g] if g else ()
+                    slots.append((sign * (fixed + sum(sc) + sum(sg)), pos, _mask(sc), _mask(sg)))
             if nnodes:
-                candidates.append((2 + self.node_id[pos], pos, slots))
+                candidates.append((sign * (2 + self.node_id[pos]), pos, slots))
                 found += 1
-                if explore is not None and found >= nnodes:
-                    break
             else:
                 candidates.extend(slots)
                 found += len(slots)
-                if explore is not None and found >= S:
-                    break
-        want = nnodes or S
+            if stop and found >= want:
+                break
         if found < want:
             return None
-        if high:
-            def better(a, b):
-                return a[0] > b[0]
-        else:
-            def better(a, b):
-                return a[0] < b[0]
         if len(candidates) > THRESHOLD and len({cand[0] for cand in candidates}) < len(candidates):
             # equal scores: they fall where C++'s std::sort leaves them
-            introsort(candidates, better)
+            introsort(candidates, want)
         else:
-            candidates.sort(key=lambda cand: cand[0], reverse=high)
-        chosen = {}
+            candidates.sort(key=_by_score)
+        selected = []
         if nnodes:
             for _score, pos, slots in candidates[:nnodes]:
-                chosen[pos] = slots
-        else:
-            for slot in candidates[:S]:
-                chosen.setdefault(slot[1], []).append(slot)
-        selected = []
-        for pos, slots in chosen.items():
+                if whole:
+                    selected.append((pos, topo.cores[pos], topo.gpus[pos]))
+                    continue
+                cmask = gmask = 0
+                for _s, _pos, sc, sg in slots:
+                    cmask |= sc
+                    gmask |= sg
+                selected.append((pos, cmask, gmask))
+            return selected
+        masks = {}
+        for _score, pos, sc, sg in candidates[:S]:
+            held = masks.get(pos)
+            if held is None:
+                masks[pos] = [sc, sg]
+            else:
+                held[0] |= sc
+                held[1] |= sg
+        for pos, (cmask, gmask) in masks.items():
             if whole:
                 selected.append((pos, topo.cores[pos], topo.gpus[pos]))
-                continue
-            cmask = gmask = 0
-            for _score, _pos, sc, sg in slots:
-                for v in sc:
-                    cmask |= 1 << v
-                for v in sg:
-                    gmask |= 1 << v
-            selected.append((pos, cmask, gmask))
+            else:
+                selected.append((pos, cmask, gmask))
         return selected
+
+    def _ranking(self, c, g, by_node):
+        """Node positions best first, if no two nodes' candidates can score alike; else None.
+
+        Under a node-centric policy a node's factor usually parts its slots'
+        scores from every other node's, for a given slot shape.  Then the
+        best candidates are those of the best nodes, and a walk in that
+        order may stop as soon as it has enough: the sort of everything
+        else would rank it below.  Node candidates score by node id.
+        """
+        key = (c, g, by_node)
+        try:
+            return self._rankings[key]
+        except KeyError:
+            pass
+        topo = self._topo
+        sign = -1 if self.policy.high else 1
+        positions = range(len(topo.rank))
+        if by_node:
+            ids = self.node_id
+            ranking = sorted(positions, key=lambda p: sign * ids[p])
+            if len(set(ids)) < len(ids):
+                ranking = None
+        else:
+            spans = []
+            for p in positions:
+                cores, gpus = idset.from_mask(topo.cores[p]), idset.from_mask(topo.gpus[p])
+                fixed = 1 + (2 + self.factor[p]) * (c + g)
+                spans.append((fixed + sum(cores[:c]) + sum(gpus[:g]),
+                              fixed + sum(cores[len(cores) - c:]) + sum(gpus[len(gpus) - g:]), p))
+            spans.sort()
+            ranking = [p for _low, _high, p in spans]
+            if sign < 0:
+                ranking.reverse()
+            if any(b[0] <= a[1] for a, b in zip(spans, spans[1:])):
+                ranking = None
+        self._rankings[key] = ranking
+        return ranking
 
     def _fits_somehow(self, c, g, S, nnodes, whole):
         """Whether the up nodes' free counts allow the request at all (a quick

@@ -10,7 +10,19 @@ Fluxion places them, :func:`introsort` performs the same steps.  With 16
 elements or fewer it is an insertion sort, i.e. stable, and Python's own
 ``sorted`` gives the same order.
 
->>> introsort([(1, "a"), (0, "b"), (1, "c")], lambda x, y: x[0] < y[0])
+Items are sequences ordered by their first element (a score) with ``<``,
+compared inline: Fluxion's comparisons are all of that form (a policy that
+prefers high scores negates them).
+
+Fluxion keeps only the first few candidates, and those are settled before
+the sort is done: a partition leaves nothing on its right that is less than
+anything on its left, and the final insertion sort moves an element only
+past greater ones, so nothing crosses from a range that starts at or beyond
+``count`` into the first ``count`` places.  ``introsort(items, count)``
+skips the work on such ranges; its first ``count`` items are those of the
+whole sort.
+
+>>> introsort([(1, "a"), (0, "b"), (1, "c")])
 [(0, 'b'), (1, 'a'), (1, 'c')]
 """
 
@@ -20,39 +32,46 @@ __all__ = ["introsort", "THRESHOLD"]
 THRESHOLD = 16
 
 
-def introsort(items, less):
-    """Sort the list ``items`` in place as ``std::sort(first, last, less)``; returns it."""
+def introsort(items, count=None):
+    """Sort the list ``items`` in place as ``std::sort`` by ``item[0] <``; returns it.
+
+    With ``count``, only the first ``count`` places are final (the rest are
+    the same items in an order of no meaning).
+    """
     n = len(items)
+    bound = n if count is None else min(n, count)
     if n > 1:
-        _partition_loop(items, 0, n, 2 * (n.bit_length() - 1), less)
-        _final_insertion(items, n, less)
+        _partition_loop(items, 0, n, 2 * (n.bit_length() - 1), bound)
+        _final_insertion(items, n, bound)
     return items
 
 
-def _median_to_first(a, result, i, j, k, less):
+def _median_to_first(a, result, i, j, k):
     """Move the median of a[i], a[j], a[k] to a[result]."""
-    if less(a[i], a[j]):
-        if less(a[j], a[k]):
+    x, y, z = a[i][0], a[j][0], a[k][0]
+    if x < y:
+        if y < z:
             m = j
-        elif less(a[i], a[k]):
+        elif x < z:
             m = k
         else:
             m = i
-    elif less(a[i], a[k]):
+    elif x < z:
         m = i
-    elif less(a[j], a[k]):
+    elif y < z:
         m = k
     else:
         m = j
     a[result], a[m] = a[m], a[result]
 
 
-def _unguarded_partition(a, lo, hi, pivot, less):
+def _unguarded_partition(a, lo, hi, pivot):
+    key = a[pivot][0]  # the pivot stays where it is while the rest moves
     while True:
-        while less(a[lo], a[pivot]):
+        while a[lo][0] < key:
             lo += 1
         hi -= 1
-        while less(a[pivot], a[hi]):
+        while key < a[hi][0]:
             hi -= 1
         if lo >= hi:
             return lo
@@ -60,25 +79,26 @@ def _unguarded_partition(a, lo, hi, pivot, less):
         lo += 1
 
 
-def _partition_loop(a, lo, hi, depth, less):
+def _partition_loop(a, lo, hi, depth, bound):
     while hi - lo > THRESHOLD:
         if depth == 0:
-            _heap_sort(a, lo, hi, less)
+            _heap_sort(a, lo, hi)
             return
         depth -= 1
-        _median_to_first(a, lo, lo + 1, lo + (hi - lo) // 2, hi - 1, less)
-        cut = _unguarded_partition(a, lo + 1, hi, lo, less)
-        _partition_loop(a, cut, hi, depth, less)
+        _median_to_first(a, lo, lo + 1, lo + (hi - lo) // 2, hi - 1)
+        cut = _unguarded_partition(a, lo + 1, hi, lo)
+        if cut < bound:
+            _partition_loop(a, cut, hi, depth, bound)
         hi = cut
 
 
-def _sift(h, hole, length, value, less):
+def _sift(h, hole, length, value):
     """Put ``value`` into the heap ``h`` at ``hole`` (std::__adjust_heap)."""
     top = hole
     child = hole
     while child < (length - 1) // 2:
         child = 2 * (child + 1)
-        if less(h[child], h[child - 1]):
+        if h[child][0] < h[child - 1][0]:
             child -= 1
         h[hole] = h[child]
         hole = child
@@ -87,49 +107,52 @@ def _sift(h, hole, length, value, less):
         h[hole] = h[child - 1]
         hole = child - 1
     parent = (hole - 1) // 2
-    while hole > top and less(h[parent], value):
+    key = value[0]
+    while hole > top and h[parent][0] < key:
         h[hole] = h[parent]
         hole = parent
         parent = (hole - 1) // 2
     h[hole] = value
 
 
-def _heap_sort(a, lo, hi, less):
+def _heap_sort(a, lo, hi):
     h = a[lo:hi]
     length = len(h)
     for parent in range((length - 2) // 2, -1, -1):
-        _sift(h, parent, length, h[parent], less)
+        _sift(h, parent, length, h[parent])
     for last in range(length - 1, 0, -1):
         value = h[last]
         h[last] = h[0]
-        _sift(h, 0, last, value, less)
+        _sift(h, 0, last, value)
     a[lo:hi] = h
 
 
-def _linear_insert(a, i, less):
+def _linear_insert(a, i):
     value = a[i]
+    key = value[0]
     j = i - 1
-    while less(value, a[j]):
+    while key < a[j][0]:
         a[i] = a[j]
         i = j
         j -= 1
     a[i] = value
 
 
-def _insertion(a, lo, hi, less):
+def _insertion(a, lo, hi):
     for i in range(lo + 1, hi):
-        if less(a[i], a[lo]):
+        if a[i][0] < a[lo][0]:
             value = a[i]
             a[lo + 1:i + 1] = a[lo:i]
             a[lo] = value
         else:
-            _linear_insert(a, i, less)
+            _linear_insert(a, i)
 
 
-def _final_insertion(a, n, less):
+def _final_insertion(a, n, bound):
     if n > THRESHOLD:
-        _insertion(a, 0, THRESHOLD, less)
-        for i in range(THRESHOLD, n):
-            _linear_insert(a, i, less)
+        _insertion(a, 0, THRESHOLD)
+        # the range holding place bound-1 ends within THRESHOLD of it
+        for i in range(THRESHOLD, min(n, bound + THRESHOLD)):
+            _linear_insert(a, i)
     else:
-        _insertion(a, 0, n, less)
+        _insertion(a, 0, n)
