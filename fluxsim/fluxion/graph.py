@@ -30,7 +30,8 @@ against running jobs' end times and the loop's other reservations.
 import math
 import re
 from bisect import bisect_left, insort
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import floordiv, itemgetter
 
 from fluxsim.fluxion.request import FluxionRequest, MatchError
 from fluxsim.fluxion.stdsort import THRESHOLD, introsort
@@ -54,9 +55,24 @@ def _node_id(hostname):
     return int(match.group(1)) if match else -1
 
 
-def _ids(mask, descending):
-    ids = idset.from_mask(mask)
-    return ids[::-1] if descending else ids
+def _ids(mask, descending, limit=None):
+    """The ids set in ``mask``, lowest (or highest) first; only the first ``limit``."""
+    if limit is None or limit >= 64:
+        ids = idset.from_mask(mask)
+        if descending:
+            ids.reverse()
+        return ids if limit is None else ids[:limit]
+    ids = []
+    while mask and len(ids) < limit:
+        if descending:
+            v = mask.bit_length() - 1
+            mask ^= 1 << v
+        else:
+            low = mask & -mask
+            v = low.bit_length() - 1
+            mask ^= low
+        ids.append(v)
+    return ids
 
 
 def _mask(ids):
@@ -67,6 +83,7 @@ def _mask(ids):
 
 
 _by_score = itemgetter(0)
+_position = itemgetter(2)  # of a (weight, uniq id, position) entry
 
 
 class FluxionPool(Pool):
@@ -290,7 +307,7 @@ class FluxionPool(Pool):
         want = nnodes or S
         if policy.stop_on_1:
             # visited lazily: the walk usually stops after a node or two
-            order = (entry[2] for entry in reversed(self._by_weight))
+            order = map(_position, reversed(self._by_weight))
             stop = True
         else:
             order = self._ranking(c, g, nnodes > 0)
@@ -306,14 +323,10 @@ class FluxionPool(Pool):
             free_g = gpus_avail[pos]
             if whole and (free_c != topo.cores[pos] or free_g != topo.gpus[pos]):
                 continue
-            cores = _ids(free_c, high)
-            if explore is not None:
-                cores = cores[: explore * c]
+            cores = _ids(free_c, high, explore * c if explore is not None else None)
             k = len(cores) // c if c else math.inf
             if g:
-                gpus = _ids(free_g, high)
-                if explore is not None:
-                    gpus = gpus[: explore * g]
+                gpus = _ids(free_g, high, explore * g if explore is not None else None)
                 k = min(k, len(gpus) // g)
             if k < need or k == math.inf:
                 continue
@@ -410,26 +423,49 @@ class FluxionPool(Pool):
     def _fits_somehow(self, c, g, S, nnodes, whole):
         """Whether the up nodes' free counts allow the request at all (a quick
         necessary test on the pool's buckets, before walking node by node)."""
-        topo = self._topo
-        if whole:
-            idle = 0
-            for key in self._keys:
-                if key >> _SHIFT >= topo.min_ncores:
-                    idle += len(self._buckets[key])
-            return idle >= (nnodes or 1)
         found = 0
-        for key, bucket in self._buckets.items():
+        if whole:  # idle nodes: as many as asked for, or one for slots
+            least = self._topo.min_ncores
+            for key in reversed(self._keys):
+                if key >> _SHIFT < least:
+                    break
+                found += len(self._buckets[key])
+            return found >= (nnodes or 1)
+        want = nnodes or S
+        for key in reversed(self._keys):  # most free first: enough is found soonest
             free_c, free_g = key >> _SHIFT, key & _GPU_BITS
             k = min(free_c // c if c else S, free_g // g if g else S)
             if nnodes:
-                found += len(bucket) if k >= S else 0
+                if k < S:
+                    continue
+                found += len(self._buckets[key])
             else:
-                found += k * len(bucket)
-        return found >= (nnodes or S)
+                found += k * len(self._buckets[key])
+            if found >= want:
+                return True
+        return False
 
     def _fits_in(self, available, c, g, S, nnodes, whole, allowed, up_only):
         """The same quick necessary test node by node, on any availability (a
         window less reservations): counts, no slots built."""
+        if whole or allowed is not None or not c:
+            return self._fits_in_nodes(available, c, g, S, nnodes, whole, allowed, up_only)
+        # whole slots a node offers, counted in C over all of them
+        cores_avail, gpus_avail = available
+        if up_only:
+            cores_avail = compress(cores_avail, self._up)
+            gpus_avail = compress(gpus_avail, self._up)
+        k = map(int.bit_count, cores_avail)
+        if c != 1:
+            k = map(floordiv, k, repeat(c))
+        if g:
+            k = map(min, k, map(floordiv, map(int.bit_count, gpus_avail), repeat(g)))
+        if nnodes:
+            return sum(map(S.__le__, k)) >= nnodes
+        return sum(k) >= S
+
+    def _fits_in_nodes(self, available, c, g, S, nnodes, whole, allowed, up_only):
+        """:meth:`_fits_in` node by node, for whole nodes and constraints."""
         topo = self._topo
         cores_avail, gpus_avail = available
         up = self._up
