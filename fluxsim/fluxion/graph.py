@@ -308,6 +308,8 @@ class FluxionPool(Pool):
         if policy.stop_on_1:
             # visited lazily: the walk usually stops after a node or two
             order = map(_position, reversed(self._by_weight))
+            if least:  # nodes without a free core are passed over in C
+                order = filter(cores_avail.__getitem__, order)
             stop = True
         else:
             order = self._ranking(c, g, nnodes > 0)
