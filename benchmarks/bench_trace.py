@@ -175,11 +175,11 @@ def bench_nodes():
 
 
 def bench_fluxion_nodes():
-    """What one Fluxion match costs as the machine grows (first and high, fcfs)."""
+    """What one Fluxion match costs as the machine grows (first, lonode and high, fcfs)."""
     rows = []
     for nodes in (100, 1000, 10_000):
         w = synthetic(20_000, nodes)
-        for match_policy in ("first", "high"):
+        for match_policy in ("first", "lonode", "high"):
             if match_policy == "high" and nodes > 100:
                 continue  # every free core of every node is a scored candidate per match
             rows.append(run(w, nodes, 32, match_policy=match_policy, queue_policy="fcfs"))

@@ -20,6 +20,13 @@ the candidates by the match policy and keeps the best ones:
   go stale the same way);
 - node-exclusive requests and policies take whole, idle nodes.
 
+The other policies score every free core of every node, as Fluxion does.
+Under a node-centric one the node factor usually keeps each node's scores
+apart from every other node's; then no two candidates tie, the best ones
+are those of the best nodes, and the walk visits nodes best first and stops
+when it has enough (:meth:`FluxionPool._ranking`), which gives the same
+answer as scoring everything.
+
 Free resources are the :class:`~fluxsim.resource.pool.Pool`'s bitmasks, so
 a Fluxion pool answers every question a sched-simple pool answers (and the
 invariant checks hold for both).  For reservations (the backfilling queue
