@@ -315,14 +315,14 @@ class FluxionPool(Pool):
         if policy.stop_on_1:
             # visited lazily: the walk usually stops after a node or two
             order = map(_position, reversed(self._by_weight))
-            if least:  # nodes without a free core are passed over in C
-                order = filter(cores_avail.__getitem__, order)
             stop = True
         else:
             order = self._ranking(c, g, nnodes > 0)
             stop = order is not None
             if not stop:
                 order = [p for p in range(len(topo.rank)) if cores_avail[p].bit_count() >= least]
+        if stop and least:  # nodes without a free core are passed over in C
+            order = filter(cores_avail.__getitem__, order)
         for pos in order:
             free_c = cores_avail[pos]
             if free_c.bit_count() < least or (up_only and not up[pos]):
