@@ -29,6 +29,14 @@ def expected_outcome(case, scheduler):
     pytest.skip(f"{case.id}: no {scheduler} golden outcome; run `python -m conformance record`")
 
 
+def also_seen(case, scheduler):
+    """Other outcomes real Flux was seen to give for ``case`` (golden ``also_seen``)."""
+    key = (case.file, scheduler)
+    if key not in _GOLDEN:
+        _GOLDEN[key] = load_golden(case.file, scheduler)
+    return ((_GOLDEN[key] or {}).get("also_seen") or {}).get(case.name, [])
+
+
 @pytest.mark.conformance_case
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case(case, case_instance, record_property, tmp_path):
@@ -39,6 +47,9 @@ def test_case(case, case_instance, record_property, tmp_path):
     expected, source = expected_outcome(case, inst.scheduler)
     observed = run_case(case, inst, str(tmp_path))
     diff = diff_outcomes(expected, observed)
+    if diff and any(not diff_outcomes(seen["outcome"], observed)
+                    for seen in also_seen(case, inst.scheduler)):
+        return  # another outcome real Flux gives, by timing (the golden file says when)
     assert not diff, (
         f"{case.id} on {scheduler_label(inst.scheduler, inst.config)} disagrees with "
         f"{source} (expected | observed):\n{diff}"
