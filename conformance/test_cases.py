@@ -8,12 +8,17 @@ CASES = load_cases()
 _GOLDEN = {}
 
 
-def expected_outcome(case, scheduler):
-    """(expected outcome, where it came from) for ``case`` on ``scheduler``, or skip."""
+def _golden(case, scheduler):
+    """``scheduler``'s golden document of ``case``'s file (read once), or None."""
     key = (case.file, scheduler)
     if key not in _GOLDEN:
         _GOLDEN[key] = load_golden(case.file, scheduler)
-    golden = _GOLDEN[key]
+    return _GOLDEN[key]
+
+
+def expected_outcome(case, scheduler):
+    """(expected outcome, where it came from) for ``case`` on ``scheduler``, or skip."""
+    golden = _golden(case, scheduler)
     if golden and case.name in golden["cases"]:
         if case.binds:
             from conformance.record import machine_cpus
@@ -31,10 +36,7 @@ def expected_outcome(case, scheduler):
 
 def also_seen(case, scheduler):
     """Other outcomes real Flux was seen to give for ``case`` (golden ``also_seen``)."""
-    key = (case.file, scheduler)
-    if key not in _GOLDEN:
-        _GOLDEN[key] = load_golden(case.file, scheduler)
-    return ((_GOLDEN[key] or {}).get("also_seen") or {}).get(case.name, [])
+    return ((_golden(case, scheduler) or {}).get("also_seen") or {}).get(case.name, [])
 
 
 @pytest.mark.conformance_case

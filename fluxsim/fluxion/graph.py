@@ -410,9 +410,9 @@ class FluxionPool(Pool):
         positions = range(len(topo.rank))
         if by_node:
             ids = self.node_id
-            ranking = sorted(positions, key=lambda p: sign * ids[p])
-            if len(set(ids)) < len(ids):
-                ranking = None
+            ranking = None
+            if len(set(ids)) == len(ids):
+                ranking = sorted(positions, key=lambda p: sign * ids[p])
         else:
             spans = []
             for p in positions:
