@@ -2,8 +2,9 @@
 
 Every expected value here was recorded on a real ``flux start --test-size=2``
 (flux-core 0.88.0) with ``[queues.batch]`` and ``[queues.debug]`` configured,
-in a directory holding ``script.sh`` (``#!/bin/sh`` then ``echo hi``) and
-``noshebang.sh`` (``echo no shebang``).  Recorded jobspecs leave out what is
+in a directory holding ``script.sh`` (``#!/bin/sh`` then ``echo hi``),
+``noshebang.sh`` (``echo no shebang``) and the scripts with RFC 36
+directives of ``DIRECTIVES``.  Recorded jobspecs leave out what is
 the host's: the rlimits, the environment (kept where the case builds it
 with ``--env=-*``), and the working directory, written ``$CWD``.  The cases
 run in ``fluxsim start`` and, where ``/opt/flux/bin/flux`` exists, in a real
@@ -20,6 +21,26 @@ from dropin_support import STARTS
 SCRIPT = "#!/bin/sh\necho hi\n"
 NOSHEBANG = "echo no shebang\n"
 QUEUES = "[queues.batch]\n[queues.debug]\n"
+#: scripts with RFC 36 directives, by file name
+DIRECTIVES = {
+    "d-basic.sh": "#!/bin/sh\n#FLUX: -N2\n#FLUX: --job-name=foo -t 10m   # a comment\n\n"
+                  "# an ordinary comment\n#FLUX: -q batch\necho hi\n",
+    "d-append.sh": "#!/bin/sh\n#FLUX: --env=-*\n#FLUX: --env=A=1 -o verbose\n"
+                   "#FLUX: --setattr=user.note=\"a b\"\n#FLUX: -S user.q='a \"b\"' -n2\necho hi\n",
+    "d-multi.sh": '#!/bin/sh\n# flux: -n1\n# flux: --setattr=user.conf="""\n# flux: [x]\n'
+                  '# flux:   y = 1\n# flux: """\n# flux: -S user.inline="""a "b" c"""\necho hi\n',
+    "d-multi2.sh": '#!/bin/sh\n#FLUX: -S user.x="""\n#FLUX: one\n#FLUX: """\n#FLUX: -S user.y=\'\'\'\n'
+                   '#FLUX:    two "x" inner\n#FLUX:    three\n#FLUX: \'\'\'\n#FLUX: -n1\necho\n',
+    "d-noop.sh": "#!/bin/sh\n#FLUX: # -N4\n#FLUX:\n#FLUX: -n2\necho hi\n",
+    "d-indent.py": "#!/usr/bin/env python3\n  # flux: -n3 -c2\nprint(1)\n",
+    "d-case.sh": "#!/bin/sh\n#FLUX: -N2\n#flux: -q batch\necho hi\n",
+    "d-unknown.sh": "#!/bin/sh\n#FLUX: -n1\n#FLUX: foo\necho hi\n",
+    "d-orphan.sh": "#!/bin/sh\n#FLUX: -n1\necho hi\n#FLUX: -N2\n",
+    "d-unterminated.sh": '#!/bin/sh\n#FLUX: -S user.x="""\n#FLUX: a\necho hi\n',
+    "d-unclosed.sh": '#!/bin/sh\n#FLUX: -S user.x="""a b""" c"""\necho\n',
+    "d-shlex.sh": '#!/bin/sh\n#FLUX: -S "user.x=a b\necho hi\n',
+    "d-badarg.sh": "#!/bin/sh\n#FLUX: -n1\n#FLUX: -N x\necho hi\n",
+}
 
 # What every batch job (and, without ``output``, every alloc job) has.
 NEST = {"per-resource": {"type": "node"}, "mpi": "none", "exit-timeout": "none"}
@@ -62,6 +83,27 @@ def alloc(resources, *, command=(), options=None, duration=0, before=None, after
     system = {"duration": duration, "cwd": "$CWD", **(before or {}),
               "shell": {"options": {**NEST, **(options or {})}}, **(after or {})}
     return spec(resources, [*BROKER, *command], system)
+
+
+def script_files(text):
+    """The ``files`` attribute of a batch job whose script is ``text``."""
+    return {"script": {**FILES["script"], "data": text}}
+
+
+def directives(resources, script, name=None, **kwargs):
+    """A recorded ``flux batch`` jobspec of ``script``, a file of ``DIRECTIVES``
+    (the job's name is the script's unless given)."""
+    return batch(resources, name=name or script, files=script_files(DIRECTIVES[script]), **kwargs)
+
+
+def sentinel_changed(script, line, old, new, rest):
+    """flux batch's error for a directive whose sentinel is not the first one's."""
+    return error(f"flux-batch: ERROR: {script}: line {line}: sentinel changed from '{old}' to '{new}'",
+                 "", "All directives in a file must use the same sentinel.", "",
+                 "If you're trying to disable this directive, place a comment",
+                 "character AFTER the sentinel, not in the prefix:", "", f"  {old} # {rest}", "",
+                 "The '#' character comments out the rest of the line, making",
+                 "this directive a no-op while maintaining the same sentinel.", "rc=1")
 
 
 def error(*lines):
@@ -127,6 +169,53 @@ CASES = [
            after={"files": {"conf.json": {"mode": 0o100600, "data": {"a": {"b": 1}}}}})),
     ("alloc-gpus-exclusive", "alloc --dry-run -n1 -g2 -N1 --exclusive",
      alloc([nodes(1, slots(1, gpus=2))])),
+    # RFC 36 directives: applied in order, the command line over them
+    ("directives", "batch --dry-run d-basic.sh",
+     directives([nodes(2, slots(1))], "d-basic.sh", "foo", duration=600.0, after={"queue": "batch"})),
+    ("directives-command-line-wins", "batch --dry-run -N1 --job-name=bar -q debug d-basic.sh x",
+     directives([nodes(1, slots(1))], "d-basic.sh", "bar", args=["x"], duration=600.0,
+                after={"queue": "debug"})),
+    ("directives-lists-append", "batch --dry-run --env=B=2 -o mpi=none -S user.note=cli d-append.sh",
+     spec([slots(2)], [*BROKER, "{{tmpdir}}/script"],
+          {"duration": 0, "environment": {"A": "1", "B": "2"}, "cwd": "$CWD",
+           "job": {"name": "d-append.sh"}, "shell": {"options": {**OUT, **NEST, "verbose": 1}},
+           "files": script_files(DIRECTIVES["d-append.sh"])},
+          user={"note": "cli", "q": 'a "b"'})),
+    ("directives-triple-quotes", "batch --dry-run d-multi.sh",
+     directives([slots(1)], "d-multi.sh", user={"conf": "[x]\n  y = 1\n", "inline": 'a "b" c'})),
+    ("directives-triple-quotes-indent", "batch --dry-run d-multi2.sh",
+     directives([slots(1)], "d-multi2.sh", user={"x": "one\n", "y": '   two "x" inner\n   three\n'})),
+    ("directives-noop", "batch --dry-run d-noop.sh", directives([slots(2)], "d-noop.sh")),
+    ("directives-indented-sentinel", "batch --dry-run d-indent.py",
+     directives([slots(3, cores=2)], "d-indent.py")),
+    ("directives-stdin", "batch --dry-run < d-basic.sh",
+     directives([nodes(2, slots(1))], "d-basic.sh", "foo", duration=600.0, after={"queue": "batch"})),
+    ("directives-wrap-stdin", "batch --dry-run --wrap < d-basic.sh",
+     batch([nodes(2, slots(1))], name="foo", duration=600.0, after={"queue": "batch"},
+           files=script_files("#!/bin/sh\n" + DIRECTIVES["d-basic.sh"]))),
+    ("directives-not-in-wrapped-words", "batch --dry-run --wrap -n1 cat d-basic.sh",
+     batch([slots(1)], args=["d-basic.sh"], name="cat",
+           files=script_files("#!/bin/sh\ncat d-basic.sh\n"))),
+    ("batch-wrap-dashdash", "batch --dry-run --wrap -n1 -- echo hi",
+     batch([slots(1)], args=["hi"], name="echo", files=script_files("#!/bin/sh\necho hi\n"))),
+    ("directives-sentinel-case", "batch --dry-run d-case.sh",
+     sentinel_changed("d-case.sh", 3, "#FLUX:", "#flux:", "-q batch")),
+    ("directives-unknown", "batch --dry-run d-unknown.sh",
+     error("flux-batch: ERROR: d-unknown.sh: line 3: Unknown directive:  foo", "rc=1")),
+    ("directives-orphan", "batch --dry-run d-orphan.sh",
+     error("flux-batch: ERROR: d-orphan.sh: line 4: orphan 'FLUX:' detected:"
+           " directives disabled after line 2", "rc=1")),
+    ("directives-unterminated", "batch --dry-run d-unterminated.sh",
+     error("flux-batch: ERROR: d-unterminated.sh: line 4: unterminated multi-line quote at line 2:"
+           " `-S user.x=\"\"\"'", "rc=1")),
+    ("directives-unclosed", "batch --dry-run d-unclosed.sh",
+     error('flux-batch: ERROR: d-unclosed.sh: line 2: unclosed triple quote: -S user.x="""a b""" c"""',
+           "rc=1")),
+    ("directives-shell-quote", "batch --dry-run d-shlex.sh",
+     error('flux-batch: ERROR: d-shlex.sh: line 2:  -S "user.x=a b: No closing quotation', "rc=1")),
+    ("directives-bad-option", "batch --dry-run d-badarg.sh",
+     error("flux-batch: ERROR: argument parsing failed at d-badarg.sh line 3", USAGE_BATCH,
+           "flux batch: error: argument -N/--nodes: invalid int value: 'x'", "rc=2")),
     # bad input
     ("batch-no-slots", "batch --dry-run script.sh",
      error("flux-batch: ERROR: Number of slots to allocate must be specified", "rc=1")),
@@ -198,6 +287,8 @@ def run_cases(start, directory):
     their outcomes, as the cases record them."""
     (directory / "script.sh").write_text(SCRIPT)
     (directory / "noshebang.sh").write_text(NOSHEBANG)
+    for name, text in DIRECTIVES.items():
+        (directory / name).write_text(text)
     (directory / "conf").mkdir()
     (directory / "conf" / "queues.toml").write_text(QUEUES)
     # each case's stdin is empty unless the case redirects it

@@ -16,6 +16,8 @@ allocation.
 """
 
 import argparse
+import contextlib
+import io
 import os
 import shlex
 import sys
@@ -195,46 +197,71 @@ def _instance(args):
         args=args, env=args.env or [], rlimit=args.rlimit or [])
 
 
-def _batch_script(args):
-    """``(first word, script text, script arguments)`` of ``flux batch``.
+def _batch_script(p, argv, args):
+    """``(script text, args)``: ``flux batch``'s script, and its options with the
+    script's RFC 36 directives applied under the command line's.
 
-    The script is the file the first word names, else stdin; ``--wrap``
-    makes a ``/bin/sh`` script of the words (all of them) or of stdin.  As
-    flux-core 0.88 reads its command line, a leading ``--`` is skipped to
-    find the script yet stays the first word (the default job name), the
-    words after it being the script's arguments.
+    As flux-core 0.88 reads it: the script is the file the first word names
+    (a leading ``--`` skipped), else stdin.  ``--wrap`` with words makes the
+    script of the words and reads no directives; the words, less a leading
+    ``--``, are then the job's (name, arguments).  Otherwise the options are
+    read again: each ``SETARGS`` directive in turn, then the command line,
+    whose ``--`` stays the first word (the default job name).
     """
+    from flux.job.directives import DirectiveParser
+
     words = args.command
-    source = words[1:] if words[:1] == ["--"] else words
-    if args.wrap and source:
-        text = " ".join(source) + "\n"
-    else:
-        name = source[0] if source else "stdin"
-        try:
-            if source:
-                with open(source[0], encoding="utf-8") as f:
-                    text = f.read()
-            else:
-                text = sys.stdin.buffer.read().decode("utf-8")
-        except UnicodeError:
-            raise ValueError(f"{name} does not appear to be a script,"
-                             " or failed to encode as utf-8") from None
-    if args.wrap:
-        # always, unlike from_batch(wrap=True), which keeps a "#!" line
-        text = "#!/bin/sh\n" + text
-    return (words[0] if words else None), text, words[1:]
+    if words[:1] == ["--"]:
+        words.pop(0)
+    if args.wrap and words:
+        return " ".join(words) + "\n", args
+    name = words[0] if words else "stdin"
+    try:
+        if words:
+            with open(words[0], encoding="utf-8") as f:
+                text = f.read()
+        else:
+            text = sys.stdin.buffer.read().decode("utf-8")
+        script = DirectiveParser(io.StringIO(text))
+    except UnicodeError:
+        raise ValueError(f"{name} does not appear to be a script,"
+                         " or failed to encode as utf-8") from None
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    args = None
+    for directive in script.directives:
+        if directive.action == "SETARGS":
+            args = _parse_directive(p, directive, args, name)
+    return script.script, p.parse_args(argv, namespace=args)
 
 
-def _batch_jobspec(args):
+def _parse_directive(p, directive, args, name):
+    """``args`` updated by one directive's options; a bad one ends the command
+    (status 2) naming its line, then argparse's usage and error, in the order
+    Flux's output has them where stderr is not a terminal."""
+    usage = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(usage):
+            return p.parse_args(directive.args, namespace=args)
+    except SystemExit:
+        fail("batch", f"ERROR: argument parsing failed at {name} line {directive.lineno}")
+        sys.stderr.write(usage.getvalue())
+        sys.exit(2)
+
+
+def _batch_jobspec(args, text):
     from flux.job import JobspecV1
 
-    first, text, script_args = _batch_script(args)
+    if args.wrap:
+        text = "#!/bin/sh\n" + text
+    words = args.command
+    name = args.job_name if args.job_name is not None else (words[0] if words else "batch")
     js = JobspecV1.from_batch(
-        content=text, name=first if args.job_name is None else args.job_name,
+        content=text, name=name,
         input=args.input, output=args.output, error=args.error, label_io=args.label_io,
         **_instance(args))
     # flux-core 0.88's from_batch takes no arguments for the script
-    js.tasks[0]["command"].extend(script_args)
+    js.tasks[0]["command"].extend(words[1:])
     return js
 
 
@@ -248,10 +275,11 @@ def _alloc_jobspec(args):
     return js
 
 
-def jobspec(prog, args):
-    """The jobspec of ``flux PROG`` with parsed ``args``, as Flux's CLI builds it."""
+def jobspec(prog, args, script=None):
+    """The jobspec of ``flux PROG`` with parsed ``args``, as Flux's CLI builds it
+    (``script``: ``flux batch``'s script text)."""
     if prog == "batch":
-        return _batch_jobspec(args)
+        return _batch_jobspec(args, script)
     if prog == "alloc":
         return _alloc_jobspec(args)
     if not args.command:
@@ -280,11 +308,11 @@ def _urgency(args):
         raise ValueError(f"--urgency: invalid value '{args.urgency}'") from None
 
 
-def submit(prog, args, h):
+def submit(prog, args, h, script=None):
     """Submit ``args``'s job; its JobID (prints the jobspec and exits on --dry-run)."""
     import flux.job
 
-    js = jobspec(prog, args)
+    js = jobspec(prog, args, script)
     if args.dry_run:
         print(js.dumps())
         sys.exit(0)
@@ -322,7 +350,11 @@ def main(prog, argv):
     from fluxsim.command.job import attach
 
     try:
-        args = parser(prog).parse_args(argv)
+        p = parser(prog)
+        args = p.parse_args(argv)
+        script = None
+        if prog == "batch":
+            script, args = _batch_script(p, argv, args)
         h = handle()
         if prog == "bulksubmit":
             status = 0
@@ -334,7 +366,7 @@ def main(prog, argv):
                 except OSError as exc:
                     status = _refused(exc)
             return status
-        jobid = submit(prog, args, h)
+        jobid = submit(prog, args, h, script)
     except (ValueError, TypeError, OSError) as exc:
         if prog == "submit" and isinstance(exc, OSError) and exc.filename is None:
             return _refused(exc)
