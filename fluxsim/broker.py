@@ -7,7 +7,9 @@ it, fluxsim's ``flux`` command first on ``PATH`` and fluxsim's ``flux``
 package first on ``PYTHONPATH``, so programs written against Flux run
 unchanged.  ``fluxsim start`` exits with the program's status (128 + N if
 signal N ended it) once everything it started is stopped: the program's
-process group, every job's tasks, the socket and the run directory.
+process group, every job's tasks, the socket and the run directory.  With
+``-Sbroker.rc2_none`` there is no program: the instance serves until a
+signal stops it.
 
 Options are ``flux start``'s, where they apply::
 
@@ -24,6 +26,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 __all__ = ["main", "parser", "resources", "program_environment"]
 
@@ -269,6 +272,8 @@ def _run(args, forward):
         listener = Listener(inst, os.path.join(inst.rundir, "local-0"))
         inst.serve_as(listener.uri)
         _post_uri(listener.path)
+        if "broker.rc2_none" in inst.attrs:
+            return _serve_until_signalled(forward)
         command = _initial_program(args)
         env = program_environment(listener.uri, os.path.join(inst.rundir, "bin"))
         session = not sys.stdin.isatty()
@@ -290,6 +295,16 @@ def _run(args, forward):
         if listener is not None:
             listener.close()
         inst.shutdown()
+
+
+def _serve_until_signalled(forward):
+    """No initial program (``-Sbroker.rc2_none``, as ``flux alloc --bg`` asks):
+    serve until a deadly signal, then exit 1, as flux-core's broker does
+    (recorded on 0.88.0: a cancelled or expired ``flux alloc --bg`` job
+    finishes with status 256)."""
+    while forward.pending is None:
+        time.sleep(0.1)  # the handler runs between sleeps
+    return 1
 
 
 def _offline_beyond(inst, size):

@@ -123,13 +123,13 @@ class Execution:
             failure = None
         except TestconfError as exc:
             plan, failure = None, str(exc)
-        ex = job.exec = _JobExec(job, mock=plan is not None or failure is not None)
+        job.exec = _JobExec(job, mock=plan is not None or failure is not None)
         self._post_exec(job, "init")
         if plan is not None and plan.mock_exception == "init":
             failure = "mock initialization exception generated"
         if failure is not None:
             # exec gives up before starting: released, no finish event
-            inst.jobmanager.raise_exception(job, "exec", 0, failure, userid=inst.owner)
+            inst.jobmanager.exec_exception(job, "exec", 0, failure)
             return
         if plan is None:
             self._start_tasks(job)
@@ -154,9 +154,7 @@ class Execution:
             self._after(job, plan.run_duration, self._mock_complete)
         self.instance.jobmanager.started(job)
         if plan.mock_exception == "run":
-            self.instance.jobmanager.raise_exception(
-                job, "exec", 0, "mock run exception generated", userid=self.instance.owner
-            )
+            self.instance.jobmanager.exec_exception(job, "exec", 0, "mock run exception generated")
 
     def _post_exec(self, job, name, context=None):
         self.instance.jobmanager.post(job, name, context, eventlog="exec.eventlog")
@@ -183,9 +181,7 @@ class Execution:
             return
         # job-exec sends SIGALRM, not SIGTERM, when the time limit is reached
         ex.kill_signal = signal.SIGALRM
-        self.instance.jobmanager.raise_exception(
-            job, "timeout", 0, "resource allocation expired", userid=self.instance.owner
-        )
+        self.instance.jobmanager.exec_exception(job, "timeout", 0, "resource allocation expired")
 
     def _mock_complete(self, job):
         self._complete(job, job.exec.wait_status)
@@ -316,7 +312,7 @@ class Execution:
             context["active_ranks"] = idset.encode(ranks[1:])
             host = job.R.ranks[ranks[0]].hostname
             note = f"{host} (ranks {ranks[0]}) terminated before first barrier"
-            inst.jobmanager.raise_exception(job, "exec", 0, note, userid=inst.owner)
+            inst.jobmanager.exec_exception(job, "exec", 0, note)
         self._post_exec(job, "shell-exit", context)
         self._complete(job, status)
 

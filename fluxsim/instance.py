@@ -345,7 +345,7 @@ class Instance:
             if job.state == State.RUN and job.R is not None:
                 note = node_failure(self.R, job.R, lost)
                 if note is not None:
-                    manager.raise_exception(job, "exec", 0, note, userid=self.owner)
+                    manager.exec_exception(job, "exec", 0, note)
 
     def up(self, ranks):
         """The brokers on ``ranks`` are back."""

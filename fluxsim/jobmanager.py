@@ -460,12 +460,26 @@ class JobManager:
     # -- exceptions and cancel ------------------------------------------------
 
     def raise_exception(self, job, etype, severity, note, userid):
-        """Post an ``exception`` event (RFC 21) and act on a fatal one."""
-        event = self.post(
-            job,
-            "exception",
-            {"type": etype, "severity": severity, "note": note, "userid": userid},
-        )
+        """Post an ``exception`` event (RFC 21) and act on a fatal one.
+
+        Its context is ``type, severity, note, userid``, as the job manager
+        writes a raised one (``job-manager.raise``, alloc denials, the job
+        shell's); exec's own come through :meth:`exec_exception`.
+        """
+        return self._exception(
+            job, {"type": etype, "severity": severity, "note": note, "userid": userid})
+
+    def exec_exception(self, job, etype, severity, note):
+        """An exception the exec system reports (time limit, mock execution,
+        shells lost or failed before their barrier): the job manager posts it
+        as the instance owner's, ``userid`` before ``note`` (flux-core 0.88,
+        recorded)."""
+        return self._exception(
+            job, {"type": etype, "severity": severity, "userid": self.instance.owner, "note": note})
+
+    def _exception(self, job, context):
+        event = self.post(job, "exception", context)
+        severity = context["severity"]
         job.exceptions.append(event)
         if severity != 0:
             return event

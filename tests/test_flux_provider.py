@@ -109,11 +109,12 @@ REFUSED = [
 # to its initial program and exits with the program's status, 128 + the signal.  (Within the nested
 # broker's own start-up, its first 1-2 s here, real Flux gives 1 or 129 instead: fluxsim's broker
 # has no start-up to hit.)  Before fluxsim forwarded SIGALRM, a timed-out nested block lived
-# on until its program ended by itself: here 600 s.
+# on until its program ended by itself (exit code 0): the programs sleep a minute, so that
+# such a regression fails on the exit code, not on the instance's 600 s timeout.
 NESTED = [
-    ("nested cancelled", {"nodes_per_block": 2, "cores_per_node": 1}, "echo started; sleep 600", True,
+    ("nested cancelled", {"nodes_per_block": 2, "cores_per_node": 1}, "echo started; sleep 60", True,
      ("CANCELLED", "cancel", 143)),
-    ("nested walltime", {"nodes_per_block": 2, "cores_per_node": 1, "walltime": "00:00:05"}, "echo started; sleep 600",
+    ("nested walltime", {"nodes_per_block": 2, "cores_per_node": 1, "walltime": "00:00:05"}, "echo started; sleep 60",
      False, ("TIMEOUT", "resource allocation expired", 142)),
 ]
 

@@ -5,7 +5,7 @@ import sys
 
 from fluxsim.command.common import ArgumentParser, fail, handle
 
-__all__ = ["main"]
+__all__ = ["main", "local_uri"]
 
 
 def _getattr(argv):
@@ -93,7 +93,7 @@ def _resolve(target):
             jobid = JobID(part)
         except (ValueError, TypeError, OSError):
             raise ValueError(f"{target} is not a valid Flux jobid") from None
-        h = handle() if uri is None else __import__("flux").Flux(_local(uri))
+        h = handle() if uri is None else __import__("flux").Flux(local_uri(uri))
         info = job_list_id(h, jobid, ["annotations"]).get_job()
         uri = ((info.get("annotations") or {}).get("user") or {}).get("uri")
         if uri is None:
@@ -101,7 +101,7 @@ def _resolve(target):
     return uri
 
 
-def _local(uri):
+def local_uri(uri):
     """``ssh://HOST/PATH`` as ``local:///PATH``."""
     if uri.startswith("ssh://"):
         return "local://" + "/" + uri[len("ssh://"):].split("/", 1)[1]
@@ -119,7 +119,7 @@ def _uri(argv):
         uri = _resolve(args.target)
     except (ValueError, OSError) as exc:
         return fail("uri", f"ERROR: {exc}")
-    print(_local(uri) if args.local else uri)
+    print(local_uri(uri) if args.local else uri)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""``flux job`` (info, eventlog, attach, wait, status, cancel, kill, id, last, memo) and ``flux cancel``.
+"""``flux job`` (info, eventlog, attach, wait, status, raise, kill, id, last, memo) and ``flux cancel``.
 
 Output and exit codes are flux-core 0.88's: ``attach`` prints the job's
 output and exits with its exit code (128 + N for signal N, 1 after a fatal
@@ -6,6 +6,7 @@ exception), ``status`` with the highest of its jobs', ``wait`` with 1 and
 ``flux-job: ERROR`` when a job failed.
 """
 
+import argparse
 import base64
 import errno
 import json
@@ -194,6 +195,54 @@ def _cancel(args, h, prog="job"):
     return status
 
 
+_RAISE_USAGE = """\
+Usage: flux-job raise [OPTIONS] ids... [--] [message ...]
+Raise exception on one or more jobs
+  -h, --help             Display this message.
+  -s, --severity=N       Set exception severity [0-7] (default=0)
+  -t, --type=TYPE        Set exception type (default=cancel)
+  -m, --message=NOTE     Set exception note
+"""
+
+
+def _raise(args, h):
+    """``flux job raise [-s N] [-t TYPE] [-m NOTE] IDS... [--] [MESSAGE...]``.
+
+    As flux-core 0.88's: options come first; the leading words that are
+    job ids name the jobs, and the words after them (past a ``--``) are
+    the note, which ``--message`` may not also give.  A word that is no
+    job id starts the note, so a typo is a note, not an error.
+    """
+    import flux.job
+    from flux.job import JobID
+
+    if not args.words:
+        sys.stderr.write(_RAISE_USAGE)
+        return 1
+    try:
+        severity = int(args.severity)
+    except ValueError:
+        return fail("job raise", "raise: Option 'severity' requires an integer argument")
+    targets = []
+    for word in args.words:
+        try:
+            targets.append((word, JobID(word)))
+        except (ValueError, TypeError, OSError):
+            break
+    rest = args.words[len(targets):]
+    note = " ".join(rest[1:] if rest[:1] == ["--"] else rest) or None
+    if note is not None and args.message is not None:
+        return fail("job", "Do not set note on command line and with --message")
+    note = note if note is not None else args.message
+    status = 0
+    for word, jobid in targets:
+        try:
+            flux.job.job_raise(h, jobid, args.type, severity, note)
+        except OSError as exc:
+            status = fail("job", f"raise {word}: {exc.strerror}")
+    return status
+
+
 def _cancel_command(argv):
     """``flux cancel [--all] [-n] [-q] [-m MESSAGE] [JOBID...]``"""
     import flux.job
@@ -330,10 +379,11 @@ def _job_parser():
     s.add_argument("-e", "--exception-exit-code", type=int, default=1)
     s.add_argument("-j", "--json", action="store_true")
     s.add_argument("ids", type=jobid_type, nargs="+")
-    for name in ("cancel", "raise"):
-        s = sub.add_parser(name)
-        s.add_argument("-m", "--message", default=None)
-        s.add_argument("ids", type=jobid_type, nargs="+")
+    s = sub.add_parser("raise")
+    s.add_argument("-s", "--severity", default="0")
+    s.add_argument("-t", "--type", default="cancel")
+    s.add_argument("-m", "--message", default=None)
+    s.add_argument("words", nargs=argparse.REMAINDER)
     s = sub.add_parser("kill")
     s.add_argument("-s", "--signal", default="SIGTERM")
     s.add_argument("ids", type=jobid_type, nargs="+")
@@ -353,7 +403,7 @@ def _job_parser():
 
 _JOB = {"info": _info, "eventlog": _eventlog, "attach": _attach, "wait": _wait,
         "wait-event": _wait_event,
-        "status": _status, "cancel": _cancel, "raise": _cancel, "kill": _kill, "id": _id,
+        "status": _status, "raise": _raise, "kill": _kill, "id": _id,
         "last": _last, "memo": _memo}
 
 

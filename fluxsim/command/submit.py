@@ -290,6 +290,62 @@ def jobspec(prog, args, script=None):
     return _task_jobspec(args).apply_options(args, prog=prog, _preinit=True)
 
 
+def _background(h, jobid, verbose):
+    """``flux alloc --bg``: wait until the job's instance is up, then print the job id.
+
+    Up is when the instance has posted its ``uri`` memo and answers
+    ``state-machine.wait``.  A job that ends first is attached to, its errors
+    going to stderr, and fails the command.  ``-v`` logs each step as Flux does.
+    """
+    import time
+
+    import flux
+    import flux.job
+    from fluxsim.command.instance import local_uri
+    from fluxsim.command.job import attach
+
+    def log(elapsed, message):
+        print(f"{jobid}: {elapsed:6.3f}s: {message}", file=sys.stderr, flush=True)
+
+    if verbose:
+        log(0.0, "waiting for resources")
+    t0 = None
+    try:
+        for event in flux.job.event_watch(h, jobid):
+            t0 = event.timestamp if t0 is None else t0
+            if verbose and event.name == "alloc":
+                log(event.timestamp - t0, "resources allocated")
+            if event.name == "memo" and "uri" in event.context:
+                if verbose:
+                    log(event.timestamp - t0, "waiting for instance")
+                _wait_ready(flux, jobid, local_uri(event.context["uri"]))
+                if verbose:
+                    log(time.time() - t0, "ready")
+                print(jobid)
+                return 0
+    except KeyboardInterrupt:
+        print(f"\r{jobid}: Interrupt: canceling job", file=sys.stderr)
+        flux.job.cancel(h, jobid)
+        return 1
+    with contextlib.redirect_stdout(sys.stderr):
+        attach(h, jobid)
+    raise OSError(f"{jobid}: unexpectedly exited")
+
+
+def _wait_ready(flux, jobid, uri):
+    """Block until the instance at ``uri`` has started (its broker's ``state-machine.wait``)."""
+    try:
+        child = flux.Flux(uri)
+    except OSError as exc:
+        raise OSError(f"Unable to connect to {jobid}: {exc}") from None
+    try:
+        child.rpc("state-machine.wait").get()
+    except OSError:
+        raise OSError(f"{jobid}: instance startup failed") from None
+    finally:
+        child.close()
+
+
 def _flags(args):
     flags = {}
     for text in args.flags or []:
@@ -371,7 +427,12 @@ def main(prog, argv):
         if prog == "submit" and isinstance(exc, OSError) and exc.filename is None:
             return _refused(exc)
         return fail(prog, "ERROR: " + _message(exc))
-    if prog in ("run", "alloc") and not getattr(args, "bg", False):
+    if prog == "alloc" and args.bg:
+        try:
+            return _background(h, jobid, args.verbose)
+        except OSError as exc:
+            return fail(prog, "ERROR: " + _message(exc))
+    if prog in ("run", "alloc"):
         return attach(h, jobid, wait_event=getattr(args, "wait", None))
     if not args.quiet:
         print(jobid.f58)

@@ -1,5 +1,5 @@
 """The broker's own services: ``broker.ping``, ``attr.*``, ``config.get``/``config.load``, ``log.append``,
-and the routing of a request by node id.
+``state-machine.wait``, and the routing of a request by node id.
 
 Broker attributes follow the broker's attribute table (flux-core
 ``src/broker/attr.c``): a name must be registered to be set; a *runtime*
@@ -146,6 +146,12 @@ def _config_load(inst, request):
     return None
 
 
+def _state_machine_wait(inst, request):
+    # flux's answers once the broker's state machine has reached RUN (rc1
+    # done); an instance that serves requests is there
+    return None
+
+
 def _log(inst, request):
     inst.log(request.payload)
     return DEFERRED  # log.append has no response
@@ -160,4 +166,5 @@ TOPICS = {
     "config.get": _config_get,
     "config.load": _config_load,
     "log.append": _log,
+    "state-machine.wait": _state_machine_wait,
 }
