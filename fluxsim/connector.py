@@ -5,7 +5,10 @@ instance: it sends requests over the broker's Unix socket and a reader
 thread fulfils their futures, so a future blocks, times out and calls back
 exactly as an in-process one does.  Every rank of a fluxsim instance is the
 one broker, so ``local://DIR/local-N`` reaches ``DIR/local-0`` when no
-socket of its own exists.
+socket of its own exists.  An ``ssh://HOST/PATH`` uri (what a nested
+instance posts, and ``flux uri`` prints) reaches the socket at ``PATH``
+directly: Flux runs ``flux relay`` over ssh on HOST, and every fluxsim
+instance runs on this machine.
 """
 
 import errno
@@ -25,10 +28,13 @@ _RANK_SOCKET = re.compile(r"local-\d+$")
 
 
 def socket_path(uri):
-    """The socket path of a ``local://`` uri; ConnectionRefusedError if there is none."""
-    if not uri.startswith("local://"):
+    """The socket path of a ``local://`` or ``ssh://`` uri; ConnectionRefusedError if there is none."""
+    if uri.startswith("local://"):
+        path = uri[len("local://"):]
+    elif uri.startswith("ssh://") and "/" in uri[len("ssh://"):]:
+        path = "/" + uri[len("ssh://"):].split("/", 1)[1]
+    else:
         raise ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
-    path = uri[len("local://"):]
     if os.path.isdir(path):
         path = os.path.join(path, "local-0")
     if not os.path.exists(path) and _RANK_SOCKET.search(os.path.basename(path)):

@@ -5,7 +5,7 @@ import sys
 
 from fluxsim.command.common import ArgumentParser, fail, handle
 
-__all__ = ["main", "local_uri"]
+__all__ = ["main", "local_uri", "resolve"]
 
 
 def _getattr(argv):
@@ -79,26 +79,34 @@ def _python(argv):
     os.execv(sys.executable, [sys.executable] + argv)
 
 
-def _resolve(target):
+def resolve(target):
     """The uri of ``target``: a uri, or a job id whose nested instance posted
     its ``uri`` memo (``flux uri`` follows them, ``/``-separated, from the
-    enclosing instance)."""
+    enclosing instance).  ValueError with ``flux uri``'s message if none;
+    with ``FLUX_URI_RESOLVE_LOCAL`` set, the ``local://`` form."""
     from flux.job import JobID, job_list_id
 
     if "://" in target:
-        return target
-    uri = None
-    for part in target.strip("/").split("/"):
-        try:
-            jobid = JobID(part)
-        except (ValueError, TypeError, OSError):
-            raise ValueError(f"{target} is not a valid Flux jobid") from None
-        h = handle() if uri is None else __import__("flux").Flux(local_uri(uri))
-        info = job_list_id(h, jobid, ["annotations"]).get_job()
-        uri = ((info.get("annotations") or {}).get("user") or {}).get("uri")
-        if uri is None:
-            raise ValueError(f"URI not found for job {part}")
-    return uri
+        uri = target
+    else:
+        uri = None
+        for part in target.strip("/").split("/"):
+            try:
+                jobid = JobID(part)
+            except (ValueError, TypeError, OSError):
+                raise ValueError(f"{target} is not a valid Flux jobid") from None
+            h = handle() if uri is None else __import__("flux").Flux(local_uri(uri))
+            try:
+                info = job_list_id(h, jobid, ["state", "annotations"]).get_jobinfo()
+            except FileNotFoundError:
+                raise ValueError(f"jobid {part} not found") from None
+            if info.state != "RUN":
+                raise ValueError(f"jobid {part} is not running")
+            uri = info.user.uri
+            if uri is None or str(uri) == "":
+                raise ValueError(f"URI not found for job {part}")
+            uri = str(uri)
+    return local_uri(uri) if "FLUX_URI_RESOLVE_LOCAL" in os.environ else uri
 
 
 def local_uri(uri):
@@ -116,7 +124,7 @@ def _uri(argv):
     p.add_argument("target")
     args = p.parse_args(argv)
     try:
-        uri = _resolve(args.target)
+        uri = resolve(args.target)
     except (ValueError, OSError) as exc:
         return fail("uri", f"ERROR: {exc}")
     print(local_uri(uri) if args.local else uri)
