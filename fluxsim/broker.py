@@ -21,11 +21,13 @@ cores and GPUs, as a singleton ``flux start`` has.
 """
 
 import argparse
+import errno
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 __all__ = ["main", "parser", "resources", "program_environment"]
@@ -262,6 +264,7 @@ def _run(args, forward):
         return 1
     listener = None
     child = None
+    shutdown = _Shutdown(forward)
     try:
         _offline_beyond(inst, args.test_size)
         level = _parent_level() + 1
@@ -271,21 +274,26 @@ def _run(args, forward):
         inst.attrs.update(attributes(args))
         listener = Listener(inst, os.path.join(inst.rundir, "local-0"))
         inst.serve_as(listener.uri)
+        inst.shutdown_hook = shutdown.request
         _post_uri(listener.path)
         if "broker.rc2_none" in inst.attrs:
-            return _serve_until_signalled(forward)
+            return _serve_until_stopped(forward, shutdown)
         command = _initial_program(args)
         env = program_environment(listener.uri, os.path.join(inst.rundir, "bin"))
         session = not sys.stdin.isatty()
         if forward.pending is not None:
             return 128 + forward.pending
+        if shutdown.requested.is_set():
+            return 0
         try:
             child = subprocess.Popen(command, env=env, start_new_session=session)
         except OSError as exc:
             print(f"flux-start: {command[0]}: {exc.strerror}", file=sys.stderr)
             return 127 if isinstance(exc, FileNotFoundError) else 126
+        started = time.monotonic()
         forward.started(child)
         status = _exit_status(child.wait())
+        shutdown.program_ended(command, status, time.monotonic() - started)
         if session:
             _kill_group(child.pid, signal.SIGKILL)  # what the program left behind
         return status
@@ -293,18 +301,82 @@ def _run(args, forward):
         if child is not None and child.poll() is None:
             _stop(child)
         if listener is not None:
+            with inst.lock:
+                shutdown.finish()
             listener.close()
         inst.shutdown()
 
 
-def _serve_until_signalled(forward):
+def _serve_until_stopped(forward, shutdown):
     """No initial program (``-Sbroker.rc2_none``, as ``flux alloc --bg`` asks):
-    serve until a deadly signal, then exit 1, as flux-core's broker does
-    (recorded on 0.88.0: a cancelled or expired ``flux alloc --bg`` job
-    finishes with status 256)."""
+    serve until ``flux shutdown`` (exit 0) or a deadly signal (exit 1), as
+    flux-core's broker does (recorded on 0.88.0: such a job, shut down,
+    finishes with status 0; cancelled or expired, with 256)."""
     while forward.pending is None:
-        time.sleep(0.1)  # the handler runs between sleeps
+        if shutdown.requested.wait(0.1):  # the signal handler runs between waits
+            return 0
     return 1
+
+
+class _Shutdown:
+    """``flux shutdown`` of this broker: its ``shutdown.start`` requests.
+
+    The first request stops the instance: a broker without an initial
+    program stops serving, else the program gets SIGHUP, as flux-core's
+    broker hangs up its rc2.  A request that takes a stream (``flux
+    shutdown`` without ``--background``) gets the broker's log messages up
+    to its ``loglevel`` and ENODATA once the instance has stopped; fluxsim
+    logs one, the program's end, as flux-core's does (``broker.err[0]:
+    rc2.0: CMD Hangup (rc=129) 0.0s``).  Another request is answered at once.
+    """
+
+    _LOG_ERR, _LOG_INFO = 3, 6
+
+    def __init__(self, forward):
+        self.forward = forward
+        self.requested = threading.Event()
+        self.streams = []  # (request, loglevel)
+        self.lines = []  # (level, text)
+
+    def request(self, request):
+        """``shutdown.start`` (the broker thread, instance lock held)."""
+        level = request.payload.get("loglevel", self._LOG_INFO)
+        if isinstance(level, bool) or not isinstance(level, int):
+            raise OSError(errno.EPROTO, "Protocol error")
+        if request.streaming:
+            entry = (request, level)
+            self.streams.append(entry)
+            request.defer(lambda: self.streams.remove(entry))
+        else:
+            request.finish()
+        if not self.requested.is_set():
+            self.requested.set()
+            child = self.forward.child
+            if child is not None:
+                try:
+                    child.send_signal(signal.SIGHUP)
+                except OSError:
+                    pass
+
+    def program_ended(self, command, status, seconds):
+        """Log the initial program's end, as the broker's runat does."""
+        if status > 128:
+            what = signal.strsignal(status - 128) or f"Signal {status - 128}"
+        else:
+            what = "Exited"
+        level = self._LOG_ERR if status else self._LOG_INFO
+        name = "err" if status else "info"
+        self.lines.append(
+            (level, f"broker.{name}[0]: rc2.0: {' '.join(command)} {what} (rc={status}) {seconds:.1f}s\n"))
+
+    def finish(self):
+        """The instance has stopped: each stream gets its log lines, then ENODATA."""
+        for request, level in list(self.streams):
+            for line_level, text in self.lines:
+                if line_level <= level:
+                    request.respond({"log": text})
+            request.end()
+        self.streams.clear()
 
 
 def _offline_beyond(inst, size):

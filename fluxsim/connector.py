@@ -85,6 +85,8 @@ class Connection:
                 matchtag = future.matchtag = next(self._tags)
                 self._futures[matchtag] = future
         message = {"topic": topic, "payload": payload, "matchtag": matchtag, "nodeid": nodeid}
+        if future is not None and future._streaming:
+            message["streaming"] = True
         try:
             with self._write:
                 wire.send(self._sock, message)

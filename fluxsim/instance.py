@@ -126,6 +126,8 @@ class Instance:
         self.attrs = {}
         #: the instance's log (``flux dmesg``): the latest log.append payloads
         self.logbuf = collections.deque(maxlen=LOG_BUFFER)
+        #: ``shutdown.start``'s handler: a ``fluxsim start`` broker sets one (see fluxsim.broker)
+        self.shutdown_hook = None
         self._uris = [self.uri]
         self._t0_wall = time.time()
         self._t0_mono = time.monotonic()

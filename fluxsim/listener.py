@@ -13,6 +13,7 @@ import queue
 import socket
 import struct
 import threading
+import time
 
 from fluxsim import wire
 from fluxsim.constants import FLUX_NODEID_ANY
@@ -62,6 +63,9 @@ class _Client(Sender):
                 message = self.outbox.get()
                 if message is None:
                     return
+                if isinstance(message, threading.Event):
+                    message.set()  # a flush: everything before it is written
+                    continue
                 wire.send(self.sock, message)
         except OSError:
             self.stop()  # the client is gone: the reader ends too
@@ -86,7 +90,8 @@ class _Client(Sender):
                     return  # not a fluxsim client: drop it
                 try:
                     with inst.operation():
-                        route(inst, Request(topic, message.get("payload"), self, tag), nodeid)
+                        route(inst, Request(topic, message.get("payload"), self, tag,
+                                            message.get("streaming") is True), nodeid)
                 except OSError:
                     return  # the instance stopped
         finally:
@@ -98,6 +103,15 @@ class _Client(Sender):
                 self.sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+    def flush(self, timeout=5.0):
+        """Wait until the responses queued so far are written (or the client is gone)."""
+        written = threading.Event()
+        self.outbox.put(written)
+        deadline = time.monotonic() + timeout
+        while not written.wait(0.05):
+            if not self.writer.is_alive() or time.monotonic() > deadline:
+                return
 
     def stop(self):
         try:
@@ -158,6 +172,7 @@ class Listener:
         with self._lock:
             clients = list(self._clients)
         for client in clients:
+            client.flush()  # the last responses (a shutdown's ENODATA) go out first
             client.stop()
             client.writer.join()
         try:

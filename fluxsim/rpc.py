@@ -84,7 +84,8 @@ def send_local(inst, sender, topic, payload, future, nodeid=FLUX_NODEID_ANY):
     if future is not None:
         sender.track(future)
     with inst.operation():
-        route(inst, Request(topic, payload, sender, future.matchtag if future else 0), nodeid)
+        route(inst, Request(topic, payload, sender, future.matchtag if future else 0,
+                            future is not None and future._streaming), nodeid)
 
 
 def send(handle, topic, payload=None, future=None, streaming=False,

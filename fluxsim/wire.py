@@ -2,7 +2,7 @@
 
 Each message is a 4-byte big-endian length and one JSON object:
 ``{"topic", "payload", "matchtag", "nodeid"}`` for a request (matchtag 0:
-no response wanted), ``{"matchtag", "payload"}`` or ``{"matchtag",
+no response wanted; ``"streaming": true`` for ``FLUX_RPC_STREAMING``), ``{"matchtag", "payload"}`` or ``{"matchtag",
 "errnum", "errstr"}`` for a response (the fields of an RFC 3 message that
 fluxsim's services use).
 """

@@ -29,6 +29,7 @@ SUBCOMMANDS = {
     "queue": "queue",
     "resource": "resource",
     "run": "submit",
+    "shutdown": "shutdown",
     "start": "start",
     "submit": "submit",
     "uri": "instance",

@@ -79,12 +79,13 @@ def _python(argv):
     os.execv(sys.executable, [sys.executable] + argv)
 
 
-def resolve(target):
+def resolve(target, wait=False):
     """The uri of ``target``: a uri, or a job id whose nested instance posted
     its ``uri`` memo (``flux uri`` follows them, ``/``-separated, from the
-    enclosing instance).  ValueError with ``flux uri``'s message if none;
-    with ``FLUX_URI_RESOLVE_LOCAL`` set, the ``local://`` form."""
-    from flux.job import JobID, job_list_id
+    enclosing instance; ``wait``: until the memo comes or the job finishes).
+    ValueError with ``flux uri``'s message if none; with
+    ``FLUX_URI_RESOLVE_LOCAL`` set, the ``local://`` form."""
+    from flux.job import JobID
 
     if "://" in target:
         uri = target
@@ -97,16 +98,35 @@ def resolve(target):
                 raise ValueError(f"{target} is not a valid Flux jobid") from None
             h = handle() if uri is None else __import__("flux").Flux(local_uri(uri))
             try:
-                info = job_list_id(h, jobid, ["state", "annotations"]).get_jobinfo()
+                uri = _posted_uri(h, jobid) if wait else _running_uri(h, jobid, part)
             except FileNotFoundError:
                 raise ValueError(f"jobid {part} not found") from None
-            if info.state != "RUN":
-                raise ValueError(f"jobid {part} is not running")
-            uri = info.user.uri
             if uri is None or str(uri) == "":
                 raise ValueError(f"URI not found for job {part}")
             uri = str(uri)
     return local_uri(uri) if "FLUX_URI_RESOLVE_LOCAL" in os.environ else uri
+
+
+def _running_uri(h, jobid, part):
+    """The ``uri`` memo of a running job (None if it has none)."""
+    from flux.job import job_list_id
+
+    info = job_list_id(h, jobid, ["state", "annotations"]).get_jobinfo()
+    if info.state != "RUN":
+        raise ValueError(f"jobid {part} is not running")
+    return info.user.uri
+
+
+def _posted_uri(h, jobid):
+    """The ``uri`` memo of a job once posted; None if the job finishes first."""
+    import flux.job
+
+    for event in flux.job.event_watch(h, jobid):
+        if event.name == "memo" and "uri" in event.context:
+            return event.context["uri"]
+        if event.name == "finish":
+            return None
+    return None
 
 
 def local_uri(uri):
@@ -121,10 +141,11 @@ def _uri(argv):
     group = p.add_mutually_exclusive_group()
     group.add_argument("--remote", action="store_true")
     group.add_argument("--local", action="store_true")
+    p.add_argument("--wait", action="store_true", help="wait for a job's uri to be posted")
     p.add_argument("target")
     args = p.parse_args(argv)
     try:
-        uri = resolve(args.target)
+        uri = resolve(args.target, wait=args.wait)
     except (ValueError, OSError) as exc:
         return fail("uri", f"ERROR: {exc}")
     print(local_uri(uri) if args.local else uri)

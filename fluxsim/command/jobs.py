@@ -11,6 +11,7 @@ user's, ``-f`` filters by state or result names, ``-n`` drops the header,
 ``-c`` limits the count, ``-o`` takes a format string or a named format.
 """
 
+import sys
 
 from fluxsim.command.common import ArgumentParser, fail, handle
 
@@ -36,7 +37,7 @@ def main(prog, argv):
     p.add_argument("-a", action="store_true", dest="all", help="list all jobs of the user")
     p.add_argument("-A", action="store_true", dest="all_users", help="list every user's jobs")
     p.add_argument("-n", "--no-header", action="store_true")
-    p.add_argument("-c", "--count", type=int, default=1000)
+    p.add_argument("-c", "--count", type=int)
     p.add_argument("-f", "--filter", action="append", default=[], metavar="STATE|RESULT")
     p.add_argument("-u", "--user")
     p.add_argument("-o", "--format", default="default")
@@ -44,6 +45,10 @@ def main(prog, argv):
     p.add_argument("-q", "--queue")
     p.add_argument("jobids", nargs="*")
     args = p.parse_args(argv)
+    filtered = (args.all or args.all_users or args.count is not None or args.filter
+                or args.user is not None or args.name is not None or args.queue is not None)
+    if args.jobids and filtered:
+        print("flux-jobs: WARNING: Filtering options ignored with jobid list", file=sys.stderr)
     filters = list(args.filter)
     if not filters and not args.jobids:
         filters = ["pending", "running"] + (["inactive"] if args.all or args.all_users else [])
@@ -51,7 +56,7 @@ def main(prog, argv):
     try:
         formatter = JobInfoFormat(FORMATS.get(args.format, args.format))
         jobs = JobList(handle(), filters=filters, ids=args.jobids, user=user,
-                       max_entries=args.count, name=args.name, queue=args.queue).jobs()
+                       max_entries=1000 if args.count is None else args.count, name=args.name, queue=args.queue).jobs()
         rows = JobInfoFormat(formatter.filter(jobs, no_header=args.no_header))
     except (ValueError, OSError) as exc:
         return fail("jobs", str(exc))

@@ -1,5 +1,5 @@
 """The broker's own services: ``broker.ping``, ``attr.*``, ``config.get``/``config.load``, ``log.append``,
-``state-machine.wait``, and the routing of a request by node id.
+``state-machine.wait``, ``shutdown.start``, and the routing of a request by node id.
 
 Broker attributes follow the broker's attribute table (flux-core
 ``src/broker/attr.c``): a name must be registered to be set; a *runtime*
@@ -152,6 +152,15 @@ def _state_machine_wait(inst, request):
     return None
 
 
+def _shutdown_start(inst, request):
+    # a fluxsim start broker stops (see fluxsim.broker); an instance that a
+    # Python program started is that program's to stop
+    if inst.shutdown_hook is None:
+        raise OSError(errno.ENOSYS, "Function not implemented")
+    inst.shutdown_hook(request)
+    return DEFERRED
+
+
 def _log(inst, request):
     inst.log(request.payload)
     return DEFERRED  # log.append has no response
@@ -166,5 +175,6 @@ TOPICS = {
     "config.get": _config_get,
     "config.load": _config_load,
     "log.append": _log,
+    "shutdown.start": _shutdown_start,
     "state-machine.wait": _state_machine_wait,
 }

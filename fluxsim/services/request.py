@@ -42,15 +42,17 @@ class Sender:
 
 
 class Request:
-    """A request: ``topic``, ``payload`` (a dict), its sender and matchtag."""
+    """A request: ``topic``, ``payload`` (a dict), its sender and matchtag, and
+    whether the sender takes a stream of responses (``FLUX_RPC_STREAMING``)."""
 
-    __slots__ = ("topic", "payload", "sender", "matchtag", "on_stop", "done")
+    __slots__ = ("topic", "payload", "sender", "matchtag", "streaming", "on_stop", "done")
 
-    def __init__(self, topic, payload, sender, matchtag=0):
+    def __init__(self, topic, payload, sender, matchtag=0, streaming=False):
         self.topic = topic
         self.payload = payload
         self.sender = sender
         self.matchtag = matchtag
+        self.streaming = streaming
         #: called (no arguments) when the sender stops a deferred request
         self.on_stop = None
         self.done = False

@@ -1,0 +1,88 @@
+"""``flux shutdown``: stopping a nested instance, as flux-core 0.88 stops one.
+
+A ``flux alloc --bg`` instance shut down by job id, in the background, or
+from inside (``flux proxy``) finishes with status 0; an instance whose
+initial program still runs hangs it up (status 129, and the broker's error
+line for it).  ``flux jobs`` warns that filters do not apply to a job list.
+
+Expected output recorded from a real ``flux start --test-size=2``
+(flux-core 0.88.0 with flux-sched 0.54.0), job ids and the program's run
+time replaced; the program runs in ``fluxsim start`` and, where it exists,
+in a real ``flux start`` too.
+"""
+
+import re
+import subprocess
+
+import pytest
+
+from dropin_support import STARTS
+
+PROGRAM = r"""exec 2>&1
+export FLUX_URI_RESOLVE_LOCAL=t
+ev() { flux job wait-event -t 30 $1 clean >/dev/null; flux job eventlog $1 | grep -E "exception|finish" | cut -d' ' -f2- | sed 's/userid=[0-9]*/userid=U/'; }
+id=$(flux alloc --bg -N1)
+echo "== shut down a nested instance"; flux shutdown --quiet $id; echo rc=$?
+ev $id
+flux jobs -a -n -o "{state} {result} {returncode}" $id
+id=$(flux alloc --bg -N1)
+echo "== in the background"; flux shutdown --background $id; echo rc=$?
+ev $id
+echo "== not an instance"; j=$(flux submit true); flux job wait-event $j clean >/dev/null; flux shutdown $j; echo rc=$?
+echo "== two targets"; flux shutdown $j $j; echo rc=$?
+echo "== from inside"; id=$(flux alloc --bg -N1); flux proxy $id flux shutdown --quiet; echo rc=$?; ev $id
+echo "== its program hung up"; id=$(flux submit -N1 flux start sleep 100); flux uri --wait $id >/dev/null
+flux shutdown --quiet $id; echo rc=$?
+ev $id
+"""
+
+EXPECTED = [
+    '== shut down a nested instance',
+    'rc=0',
+    'finish status=0',
+    'flux-jobs: WARNING: Filtering options ignored with jobid list',
+    'INACTIVE COMPLETED 0',
+    '== in the background',
+    'rc=0',
+    'finish status=0',
+    '== not an instance',
+    'flux-uri: ERROR: jobid ID is not running',
+    'flux-shutdown: failed to resolve target ID to a Flux URI',
+    'rc=1',
+    '== two targets',
+    'Usage: flux shutdown [OPTIONS] [TARGET]',
+    'Shut down the Flux instance',
+    '  -h, --help             Display this message.',
+    '      --skip-gc          Skip KVS garbage collection this time, if already',
+    '                         enabled',
+    '      --gc               Garbage collect KVS (short for --dump=auto)',
+    '      --dump=PATH        Dump KVS content to specified archive file using',
+    '                         flux-dump(1).',
+    '      --background       Exit the command immediately after initiating shutdown',
+    '      --quiet            Show only log messages <= LOG_WARNING level',
+    '  -v, --verbose=[LEVEL]  Increase log verbosity: 0=show log messages <= LOG_INFO',
+    '                         level (default), 1=show all log messages',
+    '  -y, --yes              Answer yes to any yes/no questions',
+    '  -n, --no               Answer no to any yes/no questions',
+    'rc=1',
+    '== from inside',
+    'rc=0',
+    'finish status=0',
+    '== its program hung up',
+    'broker.err[0]: rc2.0: sleep 100 Hangup (rc=129) Ts',
+    'rc=0',
+    'finish status=33024',
+]
+
+
+def _normalized(line):
+    line = re.sub(r"ƒ[0-9A-Za-z]+", "ID", line)
+    return re.sub(r"(\(rc=\d+\)) \d+\.\ds$", r"\1 Ts", line)
+
+
+@pytest.mark.parametrize("start", STARTS)
+def test_shutdown_as_flux_core(start, tmp_path):
+    proc = subprocess.run([*start, "--test-size=2", "sh", "-c", PROGRAM], capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    assert [_normalized(line) for line in proc.stdout.splitlines()] == EXPECTED
