@@ -323,11 +323,12 @@ class _Shutdown:
 
     The first request stops the instance: a broker without an initial
     program stops serving, else the program gets SIGHUP, as flux-core's
-    broker hangs up its rc2.  A request that takes a stream (``flux
+    broker hangs up its rc2.  Each request that takes a stream (``flux
     shutdown`` without ``--background``) gets the broker's log messages up
     to its ``loglevel`` and ENODATA once the instance has stopped; fluxsim
     logs one, the program's end, as flux-core's does (``broker.err[0]:
-    rc2.0: CMD Hangup (rc=129) 0.0s``).  Another request is answered at once.
+    rc2.0: CMD Hangup (rc=129) 0.0s``).  One that takes no stream is
+    answered at once.
     """
 
     _LOG_ERR, _LOG_INFO = 3, 6

@@ -253,6 +253,7 @@ def _batch_jobspec(args, text):
     from flux.job import JobspecV1
 
     if args.wrap:
+        # always, unlike from_batch(wrap=True), which keeps a "#!" line
         text = "#!/bin/sh\n" + text
     words = args.command
     name = args.job_name if args.job_name is not None else (words[0] if words else "batch")
