@@ -112,3 +112,49 @@ def test_raise_and_exception_events_as_flux_core(start, tmp_path):
                           text=True, timeout=300, cwd=tmp_path, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr
     assert _normalized(proc.stdout) == EXPECTED
+
+
+#: ``flux job`` with no subcommand or an unknown one (0.88 has no ``flux job cancel``): its
+#: usage on stderr, status 1, recorded; fluxsim lists the subcommands it has, with these words
+JOB_USAGE = [
+    "Usage: flux-job [OPTIONS] COMMAND ARGS",
+    "  -h, --help             Display this message.",
+    "",
+    "Common commands from flux-job:",
+]
+JOB_COMMANDS = [
+    "   urgency         Set job urgency (0-31, HOLD, EXPEDITE, DEFAULT)",
+    "   raise           Raise exception on one or more jobs",
+    "   raiseall        Raise an exception on multiple jobs.",
+    "   kill            Send signal to one or more running jobs",
+    "   killall         Send signal to multiple running jobs",
+    "   attach          Interactively attach to job",
+    "   status          Wait for job(s) to complete and exit with largest exit code",
+    "   submit          Run job",
+    "   id              Convert jobid(s) to another form",
+    "   eventlog        Display eventlog for a job",
+    "   wait-event      Wait for an event ",
+    "   info            Display info for a job",
+    "   stats           Get current job stats",
+    "   namespace       Convert job ids to job guest kvs namespace names",
+    "   wait            Wait for job(s) to complete.",
+    "   memo            Post an RFC 21 memo to a job",
+    "   taskmap         Utility function for working with job task maps",
+    "   timeleft        Find remaining runtime for job or enclosing instance",
+    "   hostpids        Print host:pid pairs for tasks in JOBID",
+    "   last            List my most recently submitted job id(s)",
+    "   purge           Purge the oldest inactive jobs",
+]
+
+
+@pytest.mark.parametrize("start", STARTS)
+@pytest.mark.parametrize("words", ["", "cancel 1"], ids=["none", "cancel"])
+def test_job_without_a_known_subcommand_prints_its_usage(start, words, tmp_path):
+    proc = subprocess.run([*start, "--test-size=1", "sh", "-c", f"flux job {words} 2>&1; echo rc=$?"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          stdin=subprocess.DEVNULL)
+    lines = proc.stdout.splitlines()
+    assert lines[:4] == JOB_USAGE and lines[-1] == "rc=1", proc.stdout
+    listed = lines[4:-1]
+    # Flux's own lines, in Flux's order
+    assert listed and listed == [line for line in JOB_COMMANDS if line in listed], listed

@@ -407,10 +407,37 @@ _JOB = {"info": _info, "eventlog": _eventlog, "attach": _attach, "wait": _wait,
         "last": _last, "memo": _memo}
 
 
+#: flux-core 0.88's ``flux job`` subcommands that fluxsim has, in its order, with its words
+_SUBCOMMANDS = [
+    ("raise", "Raise exception on one or more jobs"),
+    ("kill", "Send signal to one or more running jobs"),
+    ("attach", "Interactively attach to job"),
+    ("status", "Wait for job(s) to complete and exit with largest exit code"),
+    ("id", "Convert jobid(s) to another form"),
+    ("eventlog", "Display eventlog for a job"),
+    ("wait-event", "Wait for an event "),
+    ("info", "Display info for a job"),
+    ("wait", "Wait for job(s) to complete."),
+    ("memo", "Post an RFC 21 memo to a job"),
+    ("last", "List my most recently submitted job id(s)"),
+]
+
+
+def _usage():
+    """``flux job`` without a known subcommand: its usage on stderr, status 1."""
+    sys.stderr.write("Usage: flux-job [OPTIONS] COMMAND ARGS\n"
+                     "  -h, --help             Display this message.\n\n"
+                     "Common commands from flux-job:\n"
+                     + "".join(f"   {name:<16}{text}\n" for name, text in _SUBCOMMANDS))
+    return 1
+
+
 def main(prog, argv):
     """Run ``flux job ...`` or ``flux cancel ...``."""
     if prog == "cancel":
         return _cancel_command(argv)
+    if not argv or (argv[0] not in _JOB and argv[0] not in ("-h", "--help")):
+        return _usage()
     args = _job_parser().parse_args(argv)
     h = None if args.sub == "id" else handle()
     return _JOB[args.sub](args, h)
