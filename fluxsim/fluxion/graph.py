@@ -101,6 +101,10 @@ class FluxionPool(Pool):
     allocate or else reserve).
     """
 
+    #: Every up rank has a bucket: a Fluxion slot may hold GPUs alone, so
+    #: ranks without a free core count in the quick fit test.
+    _least_key = 0
+
     def __init__(self, R, config):
         super().__init__(R)
         topo = self._topo

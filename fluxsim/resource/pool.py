@@ -58,6 +58,8 @@ _DISCRETE = (
 # that int order is (free cores, free GPUs) order.
 _SHIFT = 24
 _GPU_BITS = (1 << _SHIFT) - 1
+#: The least key of a rank with a free core.
+_ONE_CORE = 1 << _SHIFT
 
 _frozen_cache = {}
 # RankInfo(...) runs NamedTuple's Python-level __new__; this is the C one.
@@ -237,9 +239,17 @@ class Pool:
     def _key(self, pos):
         return (self._nfree_cores[pos] << _SHIFT) | self._nfree_gpus[pos]
 
+    #: The least bucket key kept.  Ranks without a free core are in no bucket:
+    #: every slot of flux-core's pool holds a core, so no walk visits them,
+    #: and in a busy machine they are most ranks (a bucket is a sorted list:
+    #: each insertion or removal moves its tail).
+    _least_key = _ONE_CORE
+
     def _bucket_add(self, pos, key=None):
         if key is None:
             key = self._key(pos)
+        if key < self._least_key:
+            return
         bucket = self._buckets.get(key)
         if bucket is None:
             self._buckets[key] = [pos]
@@ -250,6 +260,8 @@ class Pool:
     def _bucket_remove(self, pos, key=None):
         if key is None:
             key = self._key(pos)
+        if key < self._least_key:
+            return
         bucket = self._buckets[key]
         if len(bucket) == 1:
             del self._buckets[key]
@@ -711,8 +723,8 @@ class Pool:
 
     @property
     def ngpus_free(self):
-        """Free GPUs on up ranks."""
-        return sum((key & _GPU_BITS) * len(b) for key, b in self._buckets.items())
+        """Free GPUs on up ranks (those without a free core too: they are in no bucket)."""
+        return sum(n for n, up in zip(self._nfree_gpus, self._up) if up)
 
     def __repr__(self):
         return (
