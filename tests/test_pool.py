@@ -457,6 +457,17 @@ def test_counts():
     assert (pool.nnodes_up, pool.ncores_free, pool.ngpus_free) == (1, 2, 0)
 
 
+def test_a_rank_without_free_cores_keeps_its_free_gpus_and_gets_them_back():
+    # the rank leaves the walk's buckets while full, and returns when freed
+    pool = Pool(Rv1.from_shape(1, 2, 2))
+    pool.alloc(1, rr(0, 2, 1))
+    assert (pool.ncores_free, pool.ngpus_free) == (0, 2)
+    with pytest.raises(InsufficientResources):
+        pool.alloc(2, rr(0, 1, 1, gpu_per_slot=1))
+    pool.free(1)
+    assert pool.alloc(2, rr(0, 1, 1, gpu_per_slot=2)).dumps() == "rank0/core0,gpu[0-1]"
+
+
 def test_pool_accepts_r_dict():
     assert Pool(R_4x4.to_dict()).ncores == 16
 
