@@ -19,6 +19,16 @@ STARTS = [
         pytest.mark.skipif(not os.path.exists(REAL_FLUX), reason=f"no real Flux at {REAL_FLUX}")]),
 ]
 
+def program_output(start, program, tmp_path, size, *options):
+    """The stdout lines of ``sh -c PROGRAM``, the initial program of a ``start``
+    command (one of ``STARTS``) of ``size`` brokers; it must exit 0."""
+    proc = subprocess.run([*start, f"--test-size={size}", *options, "sh", "-c", program],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.splitlines()
+
+
 #: four 4-core nodes node0..node3 (resource.noverify: any host may start them)
 FOUR_NODES_TOML = """\
 [resource]

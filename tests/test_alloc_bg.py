@@ -15,11 +15,10 @@ locally, for a machine without ssh).
 """
 
 import re
-import subprocess
 
 import pytest
 
-from dropin_support import STARTS
+from dropin_support import STARTS, program_output
 
 PROGRAM = r"""exec 2>&1
 export FLUX_URI_RESOLVE_LOCAL=t
@@ -65,15 +64,11 @@ EXPECTED = [
 ]
 
 
-def _normalized(text):
-    return [re.sub(r"\d+\.\d{3}s:", "Ts:", re.sub(r"ƒ[0-9A-Za-z]+", "ID", line))
-            for line in text.splitlines()]
+def _normalized(lines):
+    return [re.sub(r"\d+\.\d{3}s:", "Ts:", re.sub(r"ƒ[0-9A-Za-z]+", "ID", line)) for line in lines]
 
 
 @pytest.mark.parametrize("start", STARTS)
 def test_alloc_bg_as_flux_core(start, tmp_path):
-    proc = subprocess.run(
-        [*start, "--test-size=2", "--conf=modules.alternatives.sched=sched-simple", "sh", "-c", PROGRAM],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path, stdin=subprocess.DEVNULL)
-    assert proc.returncode == 0, proc.stderr
-    assert _normalized(proc.stdout) == EXPECTED
+    lines = program_output(start, PROGRAM, tmp_path, 2, "--conf=modules.alternatives.sched=sched-simple")
+    assert _normalized(lines) == EXPECTED

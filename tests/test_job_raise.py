@@ -14,11 +14,10 @@ real ``flux start`` too.
 
 import re
 import socket
-import subprocess
 
 import pytest
 
-from dropin_support import STARTS
+from dropin_support import STARTS, program_output
 
 PROGRAM = r"""exec 2>&1
 ev() { flux job wait-event -t 30 $1 clean >/dev/null; flux job eventlog $1 | grep exception | cut -d' ' -f2- | sed 's/userid=[0-9]*/userid=U/'; }
@@ -103,18 +102,15 @@ _TESTCONF = re.compile(r"(failed to initialize testconf):[^\"]*")
 _LOG = re.compile(r"^\w{3} [ \d]\d \d\d:\d\d:\d\d\.\d+ \w+ \d{4} ")
 
 
-def _normalized(text):
+def _normalized(lines):
     host = f"(host {socket.gethostname()})"
     return [_TESTCONF.sub(r"\1: ERRNO", re.sub(r"ƒ[0-9A-Za-z]+", "ID", line).replace(host, "(host HOST)"))
-            for line in text.splitlines() if not _LOG.match(line)]
+            for line in lines if not _LOG.match(line)]
 
 
 @pytest.mark.parametrize("start", STARTS)
 def test_raise_and_exception_events_as_flux_core(start, tmp_path):
-    proc = subprocess.run([*start, "--test-size=1", "sh", "-c", PROGRAM], capture_output=True,
-                          text=True, timeout=300, cwd=tmp_path, stdin=subprocess.DEVNULL)
-    assert proc.returncode == 0, proc.stderr
-    assert _normalized(proc.stdout) == EXPECTED
+    assert _normalized(program_output(start, PROGRAM, tmp_path, 1)) == EXPECTED
 
 
 #: ``flux job`` with no subcommand or an unknown one (0.88 has no ``flux job cancel``): its
@@ -153,11 +149,8 @@ JOB_COMMANDS = [
 @pytest.mark.parametrize("start", STARTS)
 @pytest.mark.parametrize("words", ["", "cancel 1"], ids=["none", "cancel"])
 def test_job_without_a_known_subcommand_prints_its_usage(start, words, tmp_path):
-    proc = subprocess.run([*start, "--test-size=1", "sh", "-c", f"flux job {words} 2>&1; echo rc=$?"],
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                          stdin=subprocess.DEVNULL)
-    lines = proc.stdout.splitlines()
-    assert lines[:4] == JOB_USAGE and lines[-1] == "rc=1", proc.stdout
+    lines = program_output(start, f"flux job {words} 2>&1; echo rc=$?", tmp_path, 1)
+    assert lines[:4] == JOB_USAGE and lines[-1] == "rc=1", lines
     listed = lines[4:-1]
     # Flux's own lines, in Flux's order
     assert listed and listed == [line for line in JOB_COMMANDS if line in listed], listed

@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from dropin_support import STARTS
+from dropin_support import STARTS, program_output
 
 PROGRAM = r"""exec 2>&1
 export FLUX_URI_RESOLVE_LOCAL=t
@@ -78,10 +78,8 @@ EXPECTED = [
 
 @pytest.mark.parametrize("start", STARTS)
 def test_proxy_as_flux_core(start, tmp_path):
-    proc = subprocess.run([*start, "--test-size=2", "sh", "-c", PROGRAM], capture_output=True,
-                          text=True, timeout=300, cwd=tmp_path, stdin=subprocess.DEVNULL)
-    assert proc.returncode == 0, proc.stderr
-    assert [re.sub(r"ƒ[0-9A-Za-z]+", "ID", line) for line in proc.stdout.splitlines()] == EXPECTED
+    lines = program_output(start, PROGRAM, tmp_path, 2)
+    assert [re.sub(r"ƒ[0-9A-Za-z]+", "ID", line) for line in lines] == EXPECTED
 
 
 def test_an_ssh_uri_reaches_the_instance_at_its_path(tmp_path):

@@ -12,11 +12,10 @@ in a real ``flux start`` too.
 """
 
 import re
-import subprocess
 
 import pytest
 
-from dropin_support import STARTS
+from dropin_support import STARTS, program_output
 
 PROGRAM = r"""exec 2>&1
 export FLUX_URI_RESOLVE_LOCAL=t
@@ -82,7 +81,5 @@ def _normalized(line):
 
 @pytest.mark.parametrize("start", STARTS)
 def test_shutdown_as_flux_core(start, tmp_path):
-    proc = subprocess.run([*start, "--test-size=2", "sh", "-c", PROGRAM], capture_output=True,
-                          text=True, timeout=300, cwd=tmp_path, stdin=subprocess.DEVNULL)
-    assert proc.returncode == 0, proc.stderr
-    assert [_normalized(line) for line in proc.stdout.splitlines()] == EXPECTED
+    lines = program_output(start, PROGRAM, tmp_path, 2)
+    assert [_normalized(line) for line in lines] == EXPECTED

@@ -85,6 +85,7 @@ def resolve(target, wait=False):
     enclosing instance; ``wait``: until the memo comes or the job finishes).
     ValueError with ``flux uri``'s message if none; with
     ``FLUX_URI_RESOLVE_LOCAL`` set, the ``local://`` form."""
+    import flux
     from flux.job import JobID
 
     if "://" in target:
@@ -96,7 +97,7 @@ def resolve(target, wait=False):
                 jobid = JobID(part)
             except (ValueError, TypeError, OSError):
                 raise ValueError(f"{target} is not a valid Flux jobid") from None
-            h = handle() if uri is None else __import__("flux").Flux(local_uri(uri))
+            h = handle() if uri is None else flux.Flux(local_uri(uri))
             try:
                 uri = _posted_uri(h, jobid) if wait else _running_uri(h, jobid, part)
             except FileNotFoundError:

@@ -183,7 +183,7 @@ def _status(args, h):
     return worst
 
 
-def _cancel(args, h, prog="job"):
+def _cancel(args, h):
     import flux.job
 
     status = 0
@@ -191,7 +191,7 @@ def _cancel(args, h, prog="job"):
         try:
             flux.job.cancel(h, jobid, args.message)
         except OSError as exc:
-            status = fail(prog if prog == "cancel" else "job", f"{jobid.f58}: {exc.strerror}")
+            status = fail("cancel", f"{jobid.f58}: {exc.strerror}")
     return status
 
 
@@ -259,7 +259,7 @@ def _cancel_command(argv):
         return fail("cancel", "ERROR: No target jobs were provided")
     h = handle()
     if not args.all:
-        return _cancel(args, h, prog="cancel")
+        return _cancel(args, h)
     active = [info.id for info in flux.job.job_list(h, 0, states=62).get_jobinfos()]
     noun = "job" if len(active) == 1 else "jobs"
     if not active:
@@ -268,7 +268,7 @@ def _cancel_command(argv):
     if args.dry_run:
         return fail("cancel", f"Would cancel {len(active)} {noun}", 0)
     args.ids = active
-    errors = 1 if _cancel(args, h, prog="cancel") else 0
+    errors = 1 if _cancel(args, h) else 0
     if not args.quiet:
         fail("cancel", f"Canceled {len(active)} {noun} ({errors} errors)", 0)
     return 1 if errors else 0
