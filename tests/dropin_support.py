@@ -2,6 +2,7 @@
 ``fluxsim start`` broker in another process (import ``broker_uri`` and ``h``)."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -18,6 +19,10 @@ STARTS = [
         pytest.mark.real,
         pytest.mark.skipif(not os.path.exists(REAL_FLUX), reason=f"no real Flux at {REAL_FLUX}")]),
 ]
+
+#: a line of a broker's log on stderr ("Nov 30 17:23:07.413289 UTC 2026 job-exec.err[0]: ...")
+BROKER_LOG = re.compile(r"^\w{3} [ \d]\d \d\d:\d\d:\d\d\.\d+ \w+ \d{4} ")
+
 
 def program_output(start, program, tmp_path, size, *options):
     """The stdout lines of ``sh -c PROGRAM``, the initial program of a ``start``

@@ -17,7 +17,7 @@ import socket
 
 import pytest
 
-from dropin_support import STARTS, program_output
+from dropin_support import BROKER_LOG, STARTS, program_output
 
 PROGRAM = r"""exec 2>&1
 ev() { flux job wait-event -t 30 $1 clean >/dev/null; flux job eventlog $1 | grep exception | cut -d' ' -f2- | sed 's/userid=[0-9]*/userid=U/'; }
@@ -98,14 +98,12 @@ EXPECTED = [
 # Flux follows this note with a stale errno (seen: "No such file or directory", "File
 # exists"; see the README's differences), so it is compared up to the colon
 _TESTCONF = re.compile(r"(failed to initialize testconf):[^\"]*")
-# a broker log line on stderr ("Nov 30 17:23:07.413289 UTC 2026 job-exec.err[0]: ...")
-_LOG = re.compile(r"^\w{3} [ \d]\d \d\d:\d\d:\d\d\.\d+ \w+ \d{4} ")
 
 
 def _normalized(lines):
     host = f"(host {socket.gethostname()})"
     return [_TESTCONF.sub(r"\1: ERRNO", re.sub(r"ƒ[0-9A-Za-z]+", "ID", line).replace(host, "(host HOST)"))
-            for line in lines if not _LOG.match(line)]
+            for line in lines if not BROKER_LOG.match(line)]
 
 
 @pytest.mark.parametrize("start", STARTS)

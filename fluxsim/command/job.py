@@ -1,4 +1,4 @@
-"""``flux job`` (info, eventlog, attach, wait, status, raise, kill, id, last, memo) and ``flux cancel``.
+"""``flux job`` (info, eventlog, attach, wait, status, urgency, raise, kill, id, last, memo) and ``flux cancel``.
 
 Output and exit codes are flux-core 0.88's: ``attach`` prints the job's
 output and exits with its exit code (128 + N for signal N, 1 after a fatal
@@ -11,6 +11,7 @@ import base64
 import errno
 import json
 import os
+import re
 import signal
 import sys
 
@@ -243,6 +244,52 @@ def _raise(args, h):
     return status
 
 
+_URGENCY_USAGE = """\
+Usage: flux-job urgency [OPTIONS] id urgency
+Set job urgency (0-31, HOLD, EXPEDITE, DEFAULT)
+  -h, --help             Display this message.
+  -v, --verbose          Output old urgency value on success
+"""
+_URGENCY_WORDS = {"hold": 0, "default": 16, "expedite": 31}
+
+
+def _c_urgency(text):
+    """``text`` as flux-job reads an urgency: ``strtoull`` (base 10, the whole
+    word, a sign allowed) into a C int; None where it is no number."""
+    match = re.fullmatch(r"\s*([+-]?)(\d*)", text)
+    if match is None or (match[1] and not match[2]):
+        return None
+    value = int(match[2] or 0) % 2**64
+    if match[1] == "-":
+        value = -value % 2**64
+    return ((value & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
+
+
+def _urgency(args, h):
+    """``flux job urgency [-v] ID URGENCY`` (a number, or hold, expedite, default)."""
+    from flux.job import JobID
+
+    if len(args.words) != 2:
+        sys.stderr.write(_URGENCY_USAGE)
+        return 1
+    word, text = args.words
+    try:
+        jobid = JobID(word)
+    except (ValueError, TypeError, OSError):
+        return fail("job", f'error parsing jobid: "{word}"')
+    urgency = _URGENCY_WORDS.get(text.lower(), _c_urgency(text))
+    if urgency is None:
+        return fail("job", f'error parsing urgency: "{text}"')
+    try:
+        old = h.rpc("job-manager.urgency", {"id": int(jobid), "urgency": urgency}).get()["old_urgency"]
+    except OSError as exc:
+        return fail("job", f"{word}: {exc.strerror}")
+    if args.verbose:
+        said = {0: "job held", 31: "job expedited"}.get(old)
+        print(f"old urgency: {said or old}", file=sys.stderr)
+    return 0
+
+
 def _cancel_command(argv):
     """``flux cancel [--all] [-n] [-q] [-m MESSAGE] [JOBID...]``"""
     import flux.job
@@ -384,6 +431,9 @@ def _job_parser():
     s.add_argument("-t", "--type", default="cancel")
     s.add_argument("-m", "--message", default=None)
     s.add_argument("words", nargs=argparse.REMAINDER)
+    s = sub.add_parser("urgency")
+    s.add_argument("-v", "--verbose", action="store_true")
+    s.add_argument("words", nargs="*")
     s = sub.add_parser("kill")
     s.add_argument("-s", "--signal", default="SIGTERM")
     s.add_argument("ids", type=jobid_type, nargs="+")
@@ -403,12 +453,13 @@ def _job_parser():
 
 _JOB = {"info": _info, "eventlog": _eventlog, "attach": _attach, "wait": _wait,
         "wait-event": _wait_event,
-        "status": _status, "raise": _raise, "kill": _kill, "id": _id,
+        "status": _status, "raise": _raise, "urgency": _urgency, "kill": _kill, "id": _id,
         "last": _last, "memo": _memo}
 
 
 #: flux-core 0.88's ``flux job`` subcommands that fluxsim has, in its order, with its words
 _SUBCOMMANDS = [
+    ("urgency", "Set job urgency (0-31, HOLD, EXPEDITE, DEFAULT)"),
     ("raise", "Raise exception on one or more jobs"),
     ("kill", "Send signal to one or more running jobs"),
     ("attach", "Interactively attach to job"),
