@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "job": "job",
     "jobs": "jobs",
     "lsattr": "instance",
+    "module": "module",
     "proxy": "proxy",
     "python": "instance",
     "queue": "queue",

@@ -17,8 +17,8 @@ from fluxsim.services.request import DEFERRED, Request, Sender
 
 __all__ = ["topics", "serve", "Request", "Sender", "DEFERRED"]
 
-_MODULES = ("broker", "info", "ingest", "joblist", "journal", "kvs", "manager", "queue",
-            "resource")
+_MODULES = ("broker", "info", "ingest", "joblist", "journal", "kvs", "manager", "module",
+            "queue", "resource")
 
 
 @functools.cache
