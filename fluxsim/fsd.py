@@ -28,7 +28,7 @@ import math
 import re
 from datetime import timedelta
 
-__all__ = ["parse_fsd", "fsd", "fsd_parse_duration"]
+__all__ = ["parse_fsd", "fsd", "fsd_parse_duration", "fsd_format_duration"]
 
 # A number and a unit.  The lazy prefix lets "ms" win over "s" for "10ms"
 # (the "s" alternative fails the end anchor there).
@@ -97,6 +97,23 @@ def fsd(secs):
         if secs < limit:
             return "%.4g%s" % (secs / scale, unit)
     return "%.4gd" % (secs / 86400.0)
+
+
+def fsd_format_duration(duration, precision=6):
+    """libutil's ``fsd_format_duration`` (what flux-core's C commands print):
+    ``%g`` with ``precision`` digits in the largest of s, m, h, d under which
+    the number is below the next unit; ms below a tenth of a second;
+    ``infinity`` (either sign, as C's ``isinf``).  ValueError for NaN."""
+    if math.isinf(duration):
+        return "infinity"
+    if duration != duration:
+        raise ValueError("invalid duration")
+    if duration < 0.1 and duration != 0:
+        return "%.*gms" % (precision, duration * 1000.0)
+    for limit, unit, scale in ((60.0, "s", 1.0), (3600.0, "m", 60.0), (86400.0, "h", 3600.0)):
+        if duration < limit:
+            return "%.*g%s" % (precision, duration / scale, unit)
+    return "%.*gd" % (precision, duration / 86400.0)
 
 
 # strtod's accepted prefix: leading space, sign, then inf/infinity/nan, a hex

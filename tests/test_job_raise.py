@@ -35,6 +35,7 @@ echo "== severity not a number"; flux job raise -s x $a; echo rc=$?
 echo "== unknown job"; flux job raise -s 1 123; echo rc=$?
 echo "== inactive job"; flux job raise -s 1 $done; echo rc=$?
 echo "== cancel"; flux job raise $a; echo rc=$?
+echo "== flux cancel, inactive"; flux cancel $done; echo rc=$?
 ev $a
 echo "== exec's exceptions"
 ev $(flux submit -t 1s sleep 30)
@@ -81,6 +82,9 @@ EXPECTED = [
     'rc=1',
     '== cancel',
     'rc=0',
+    '== flux cancel, inactive',
+    'flux-cancel: ERROR: ID: job is inactive',
+    'rc=1',
     'exception type="foo" severity=1 note="a note" userid=U',
     'exception type="bar" severity=2 note="msg" userid=U',
     'exception type="cancel" severity=1 note="-t baz note" userid=U',

@@ -1,4 +1,5 @@
-"""``flux job`` (info, eventlog, attach, wait, status, urgency, raise, kill, id, last, memo) and ``flux cancel``.
+"""``flux job`` (info, eventlog, attach, wait, status, urgency, raise, kill, id, last, memo,
+timeleft) and ``flux cancel``.
 
 Output and exit codes are flux-core 0.88's: ``attach`` prints the job's
 output and exits with its exit code (128 + N for signal N, 1 after a fatal
@@ -10,6 +11,7 @@ import argparse
 import base64
 import errno
 import json
+import math
 import os
 import re
 import signal
@@ -192,7 +194,7 @@ def _cancel(args, h):
         try:
             flux.job.cancel(h, jobid, args.message)
         except OSError as exc:
-            status = fail("cancel", f"{jobid.f58}: {exc.strerror}")
+            status = fail("cancel", f"ERROR: {jobid.f58}: {exc.strerror}")
     return status
 
 
@@ -287,6 +289,40 @@ def _urgency(args, h):
     if args.verbose:
         said = {0: "job held", 31: "job expedited"}.get(old)
         print(f"old urgency: {said or old}", file=sys.stderr)
+    return 0
+
+
+_TIMELEFT_USAGE = """\
+Usage: flux-job timeleft [JOBID]
+Find remaining runtime for job or enclosing instance
+  -h, --help             Display this message.
+  -H, --human            Output in Flux Standard Duration instead of seconds.
+"""
+
+
+def _timeleft(args, h):
+    """``flux job timeleft [-H] [JOBID]``: seconds left to the job (``FLUX_JOB_ID``
+    if none is named) or the enclosing instance, whole (1 for a last fraction,
+    4294967295 for none), or an FSD with ``-H``."""
+    from flux.job.timeleft import timeleft
+
+    from fluxsim.fsd import fsd_format_duration
+
+    if len(args.words) > 1:
+        sys.stderr.write(_TIMELEFT_USAGE)
+        return 1
+    if args.words:
+        os.environ["FLUX_JOB_ID"] = args.words[0]
+    try:
+        left = timeleft(h)
+    except OSError as exc:
+        return fail("job", exc.strerror)
+    if args.human:
+        print(fsd_format_duration(left))
+    elif math.isinf(left):
+        print(2**32 - 1)  # UINT_MAX
+    else:
+        print(max(int(left), 1) if left > 0 else 0)
     return 0
 
 
@@ -434,6 +470,9 @@ def _job_parser():
     s = sub.add_parser("urgency")
     s.add_argument("-v", "--verbose", action="store_true")
     s.add_argument("words", nargs="*")
+    s = sub.add_parser("timeleft")
+    s.add_argument("-H", "--human", action="store_true")
+    s.add_argument("words", nargs="*")
     s = sub.add_parser("kill")
     s.add_argument("-s", "--signal", default="SIGTERM")
     s.add_argument("ids", type=jobid_type, nargs="+")
@@ -453,7 +492,7 @@ def _job_parser():
 
 _JOB = {"info": _info, "eventlog": _eventlog, "attach": _attach, "wait": _wait,
         "wait-event": _wait_event,
-        "status": _status, "raise": _raise, "urgency": _urgency, "kill": _kill, "id": _id,
+        "status": _status, "raise": _raise, "urgency": _urgency, "timeleft": _timeleft, "kill": _kill, "id": _id,
         "last": _last, "memo": _memo}
 
 
@@ -470,6 +509,7 @@ _SUBCOMMANDS = [
     ("info", "Display info for a job"),
     ("wait", "Wait for job(s) to complete."),
     ("memo", "Post an RFC 21 memo to a job"),
+    ("timeleft", "Find remaining runtime for job or enclosing instance"),
     ("last", "List my most recently submitted job id(s)"),
 ]
 

@@ -17,18 +17,19 @@ from fluxsim.job._wrapper import send
 __all__ = ["timeleft"]
 
 
-def _job_expiration(handle, jobid):
+def _job_expiration(handle, text):
+    # messages name the job as FLUX_JOB_ID gives it
     try:
-        jobid = JobID(jobid)
+        jobid = JobID(text)
     except ValueError:
-        raise OSError(errno.EINVAL, f"failed to parse jobid {jobid}") from None
+        raise OSError(errno.EINVAL, f"failed to parse jobid {text}") from None
     payload = {"id": int(jobid), "attrs": ["expiration", "state"]}
     try:
         job = send(handle, "job-list.list-id", payload).get()["job"]
     except FileNotFoundError:
-        raise OSError(errno.ENOENT, f"{jobid}: no such jobid") from None
+        raise OSError(errno.ENOENT, f"{text}: no such jobid") from None
     if job["state"] & State.PENDING:
-        raise OSError(errno.EINVAL, f"job {jobid} has not started")
+        raise OSError(errno.EINVAL, f"job {text} has not started")
     if job["state"] != State.RUN:
         return 1.0  # ended: time left is 0, not unlimited
     return job.get("expiration", 0.0)
