@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "broker": "start",
     "bulksubmit": "submit",
     "cancel": "job",
+    "config": "config",
     "env": "instance",
     "getattr": "instance",
     "job": "job",
