@@ -293,9 +293,15 @@ def _run(args, forward):
         started = time.monotonic()
         forward.started(child)
         status = _exit_status(child.wait())
-        shutdown.program_ended(command, status, time.monotonic() - started)
+        level, line = _program_end(command, status, time.monotonic() - started)
+        shutdown.lines.append((level, line))
+        if level <= _LOG_STDERR_LEVEL:
+            print(f"{_log_time()} {line}", file=sys.stderr, flush=True)
         if session:
             _kill_group(child.pid, signal.SIGKILL)  # what the program left behind
+        if status and args.test_size:
+            # flux start's launcher reports each broker that failed
+            print(f"flux-start: 0 (pid {os.getpid()}) exited with rc={status}", file=sys.stderr)
         return status
     finally:
         if child is not None and child.poll() is None:
@@ -305,6 +311,28 @@ def _run(args, forward):
                 shutdown.finish()
             listener.close()
         inst.shutdown()
+
+
+_LOG_ERR, _LOG_INFO = 3, 6
+#: The broker's ``log-stderr-level``: what it logs at this level or worse goes to stderr.
+_LOG_STDERR_LEVEL = _LOG_ERR
+
+
+def _program_end(command, status, seconds):
+    """``(level, log line)`` of the initial program's end, as the broker's runat logs it."""
+    if status > 128:
+        what = signal.strsignal(status - 128) or f"Signal {status - 128}"
+    else:
+        what = "Exited"
+    level, name = (_LOG_ERR, "err") if status else (_LOG_INFO, "info")
+    return level, f"broker.{name}[0]: rc2.0: {' '.join(command)} {what} (rc={status}) {seconds:.1f}s"
+
+
+def _log_time():
+    """The time a broker's log line on stderr starts with (``Nov 30 18:46:41.666327 UTC 2026``)."""
+    now = time.time()
+    return (time.strftime("%b %e %H:%M:%S", time.localtime(now)) + f".{int(now % 1 * 1e6):06d} "
+            + time.strftime("%Z %Y", time.localtime(now)))
 
 
 def _serve_until_stopped(forward, shutdown):
@@ -331,8 +359,6 @@ class _Shutdown:
     answered at once.
     """
 
-    _LOG_ERR, _LOG_INFO = 3, 6
-
     def __init__(self, forward):
         self.forward = forward
         self.requested = threading.Event()
@@ -341,7 +367,7 @@ class _Shutdown:
 
     def request(self, request):
         """``shutdown.start`` (the broker thread, instance lock held)."""
-        level = request.payload.get("loglevel", self._LOG_INFO)
+        level = request.payload.get("loglevel", _LOG_INFO)
         if isinstance(level, bool) or not isinstance(level, int):
             raise OSError(errno.EPROTO, "Protocol error")
         if request.streaming:
@@ -359,23 +385,12 @@ class _Shutdown:
                 except OSError:
                     pass
 
-    def program_ended(self, command, status, seconds):
-        """Log the initial program's end, as the broker's runat does."""
-        if status > 128:
-            what = signal.strsignal(status - 128) or f"Signal {status - 128}"
-        else:
-            what = "Exited"
-        level = self._LOG_ERR if status else self._LOG_INFO
-        name = "err" if status else "info"
-        self.lines.append(
-            (level, f"broker.{name}[0]: rc2.0: {' '.join(command)} {what} (rc={status}) {seconds:.1f}s\n"))
-
     def finish(self):
         """The instance has stopped: each stream gets its log lines, then ENODATA."""
         for request, level in list(self.streams):
             for line_level, text in self.lines:
                 if line_level <= level:
-                    request.respond({"log": text})
+                    request.respond({"log": text + "\n"})
             request.end()
         self.streams.clear()
 

@@ -7,6 +7,7 @@ nothing left behind.
 """
 
 import os
+import re
 import signal
 import socket
 import stat
@@ -18,7 +19,7 @@ import time
 import pytest
 
 import fluxsim
-from dropin_support import FOUR_NODES_TOML, STARTS
+from dropin_support import BROKER_LOG, FOUR_NODES_TOML, STARTS
 from fluxsim.listener import Listener
 
 START = [sys.executable, "-m", "fluxsim.cli", "start"]
@@ -36,6 +37,31 @@ def test_exit_status_is_the_initial_programs():
 
 def test_a_signalled_program_exits_128_plus_the_signal():
     assert _start("sh", "-c", "kill -TERM $$").returncode == 128 + signal.SIGTERM
+
+
+# stderr of a failed initial program, recorded on flux-core 0.88.0 (after the log line's time;
+# the program's run time as Ts)
+FAILED_PROGRAM = [
+    ([], ["sh", "-c", "exit 3"], ["broker.err[0]: rc2.0: sh -c exit 3 Exited (rc=3) Ts"]),
+    (["--test-size=2"], ["sh", "-c", "exit 3"],
+     ["broker.err[0]: rc2.0: sh -c exit 3 Exited (rc=3) Ts", "flux-start: 0 (pid PID) exited with rc=3"]),
+    ([], ["sh", "-c", "kill -TERM $$"], ["broker.err[0]: rc2.0: sh -c kill -TERM $$ Terminated (rc=143) Ts"]),
+    ([], ["true"], []),
+]
+
+
+@pytest.mark.parametrize("start", STARTS)
+@pytest.mark.parametrize("options, program, lines", FAILED_PROGRAM,
+                         ids=["exit-3", "exit-3-two-brokers", "terminated", "success"])
+def test_a_failed_program_is_logged_on_stderr(start, options, program, lines, tmp_path):
+    proc = subprocess.run([*start, *options, *program], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, stdin=subprocess.DEVNULL)
+    logged = []
+    for line in proc.stderr.splitlines():
+        if BROKER_LOG.match(line):
+            line = re.sub(r" \d+\.\ds$", " Ts", BROKER_LOG.sub("", line))
+        logged.append(re.sub(r"\(pid \d+\)", "(pid PID)", line))
+    assert logged == lines
 
 
 def test_one_argument_is_a_shell_command_line():
