@@ -34,6 +34,17 @@ def program_output(start, program, tmp_path, size, *options):
     return proc.stdout.splitlines()
 
 
+#: a job id in Flux's F58 form
+JOBID = re.compile(r"ƒ[0-9A-Za-z]+")
+
+
+def program_lines(start, program, tmp_path, size, *options):
+    """:func:`program_output` as the drop-in tests compare it with Flux's: job ids
+    as ``ID``, broker log lines (their times, their order) left out."""
+    return [JOBID.sub("ID", line) for line in program_output(start, program, tmp_path, size, *options)
+            if not BROKER_LOG.match(line)]
+
+
 #: four 4-core nodes node0..node3 (resource.noverify: any host may start them)
 FOUR_NODES_TOML = """\
 [resource]

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from dropin_support import STARTS, program_output
+from dropin_support import STARTS, program_lines
 
 PROGRAM = r"""exec 2>&1
 a=$(flux submit -t 100s sleep 300); flux job wait-event $a start >/dev/null
@@ -47,7 +47,7 @@ EXPECTED = [
 
 @pytest.mark.parametrize("start", STARTS)
 def test_timeleft_as_flux_core(start, tmp_path):
-    lines = [re.sub(r"ƒ[0-9A-Za-z]+", "ID", line) for line in program_output(start, PROGRAM, tmp_path, 1)]
+    lines = program_lines(start, PROGRAM, tmp_path, 1)
     assert len(lines) == len(EXPECTED), lines
     for line, want in zip(lines, EXPECTED):
         if isinstance(want, str):

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from dropin_support import STARTS, program_output
+from dropin_support import STARTS, program_lines
 
 PROGRAM = r"""exec 2>&1
 export FLUX_URI_RESOLVE_LOCAL=t
@@ -75,11 +75,9 @@ EXPECTED = [
 
 
 def _normalized(line):
-    line = re.sub(r"ƒ[0-9A-Za-z]+", "ID", line)
     return re.sub(r"(\(rc=\d+\)) \d+\.\ds$", r"\1 Ts", line)
 
 
 @pytest.mark.parametrize("start", STARTS)
 def test_shutdown_as_flux_core(start, tmp_path):
-    lines = program_output(start, PROGRAM, tmp_path, 2)
-    assert [_normalized(line) for line in lines] == EXPECTED
+    assert [_normalized(line) for line in program_lines(start, PROGRAM, tmp_path, 2)] == EXPECTED
