@@ -292,8 +292,9 @@ def _run(args, forward):
             return 127 if isinstance(exc, FileNotFoundError) else 126
         started = time.monotonic()
         forward.started(child)
-        status = _exit_status(child.wait())
-        level, line = _program_end(command, status, time.monotonic() - started)
+        returncode = child.wait()
+        status = _exit_status(returncode)
+        level, line = _program_end(command, returncode, time.monotonic() - started)
         shutdown.lines.append((level, line))
         if level <= _LOG_STDERR_LEVEL:
             print(f"{_log_time()} {line}", file=sys.stderr, flush=True)
@@ -318,12 +319,11 @@ _LOG_ERR, _LOG_INFO = 3, 6
 _LOG_STDERR_LEVEL = _LOG_ERR
 
 
-def _program_end(command, status, seconds):
-    """``(level, log line)`` of the initial program's end, as the broker's runat logs it."""
-    if status > 128:
-        what = signal.strsignal(status - 128) or f"Signal {status - 128}"
-    else:
-        what = "Exited"
+def _program_end(command, returncode, seconds):
+    """``(level, log line)`` of the initial program's end (``Popen.returncode``:
+    negative for a signal), as the broker's runat logs it."""
+    status = _exit_status(returncode)
+    what = (signal.strsignal(-returncode) or f"Signal {-returncode}") if returncode < 0 else "Exited"
     level, name = (_LOG_ERR, "err") if status else (_LOG_INFO, "info")
     return level, f"broker.{name}[0]: rc2.0: {' '.join(command)} {what} (rc={status}) {seconds:.1f}s"
 
@@ -331,8 +331,8 @@ def _program_end(command, status, seconds):
 def _log_time():
     """The time a broker's log line on stderr starts with (``Nov 30 18:46:41.666327 UTC 2026``)."""
     now = time.time()
-    return (time.strftime("%b %e %H:%M:%S", time.localtime(now)) + f".{int(now % 1 * 1e6):06d} "
-            + time.strftime("%Z %Y", time.localtime(now)))
+    local = time.localtime(now)
+    return f"{time.strftime('%b %e %H:%M:%S', local)}.{int(now % 1 * 1e6):06d} {time.strftime('%Z %Y', local)}"
 
 
 def _serve_until_stopped(forward, shutdown):

@@ -5,7 +5,7 @@ import sys
 
 from fluxsim.command.common import ArgumentParser, fail, handle
 
-__all__ = ["main", "local_uri", "resolve"]
+__all__ = ["main", "local_uri", "resolve", "resolve_as_flux_uri"]
 
 
 def _getattr(argv):
@@ -97,7 +97,7 @@ def resolve(target, wait=False):
                 jobid = JobID(part)
             except (ValueError, TypeError, OSError):
                 raise ValueError(f"{target} is not a valid Flux jobid") from None
-            h = handle() if uri is None else flux.Flux(local_uri(uri))
+            h = handle() if uri is None else flux.Flux(uri)
             try:
                 uri = _posted_uri(h, jobid) if wait else _running_uri(h, jobid, part)
             except FileNotFoundError:
@@ -106,6 +106,17 @@ def resolve(target, wait=False):
                 raise ValueError(f"URI not found for job {part}")
             uri = str(uri)
     return local_uri(uri) if "FLUX_URI_RESOLVE_LOCAL" in os.environ else uri
+
+
+def resolve_as_flux_uri(target):
+    """``target``'s uri, or None after ``flux uri``'s error on stderr: what a
+    command that resolves its target through ``flux uri`` (libutil's
+    ``uri_resolve``) shows before its own message."""
+    try:
+        return resolve(target)
+    except (ValueError, OSError) as exc:
+        fail("uri", f"ERROR: {exc}")
+        return None
 
 
 def _running_uri(h, jobid, part):

@@ -42,20 +42,11 @@ def _parser():
     return p
 
 
-def _target_uri(target):
-    """``target``'s uri, or None after printing ``flux uri``'s error."""
-    from fluxsim.command.instance import resolve
-
-    try:
-        return resolve(target)
-    except (ValueError, OSError) as exc:
-        fail("uri", f"ERROR: {exc}")
-        return None
-
-
 def main(prog, argv):
     """Run ``flux proxy ARGV``."""
     import flux
+
+    from fluxsim.command.instance import local_uri, resolve_as_flux_uri
 
     args = _parser().parse_args(argv)
     if args.help:
@@ -65,14 +56,14 @@ def main(prog, argv):
         sys.stderr.write("flux proxy: URI argument is required\n" + _USAGE)
         return 1
     target, *command = args.words
-    uri = _target_uri(target)
+    uri = resolve_as_flux_uri(target)
     if uri is None:
         return fail("proxy", f"Unable to resolve {target} to a URI")
     try:
         flux.Flux(uri).close()
     except OSError as exc:
         return fail("proxy", f"{uri}: {_open_error(uri, exc)}")
-    env = dict(os.environ, FLUX_URI=_reachable(uri))
+    env = dict(os.environ, FLUX_URI=local_uri(uri))
     if uri.startswith("ssh://"):
         env["FLUX_PROXY_REMOTE"] = uri[len("ssh://"):].split("/", 1)[0]
     shell = os.environ.get("SHELL") or "/bin/sh"
@@ -80,19 +71,12 @@ def main(prog, argv):
     return 128 - status if status < 0 else status
 
 
-def _reachable(uri):
-    """The uri a program of this machine opens to reach the instance at ``uri``."""
-    from fluxsim.command.instance import local_uri
-
-    return local_uri(uri)
-
-
 def _open_error(uri, exc):
     """Flux's text for an instance that cannot be opened: its socket is missing."""
     from fluxsim.connector import socket_path
 
     try:
-        path = socket_path(_reachable(uri))
+        path = socket_path(uri)
     except OSError:
         return exc.strerror or str(exc)
     return f"broker socket {path} was not found" if not os.path.exists(path) else exc.strerror

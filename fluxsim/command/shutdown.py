@@ -56,7 +56,7 @@ def main(prog, argv):
     import flux
     from flux.constants import FLUX_RPC_STREAMING
 
-    from fluxsim.command.instance import resolve
+    from fluxsim.command.instance import resolve_as_flux_uri
 
     args = _parser().parse_args(argv)
     if len(args.target) > 1:
@@ -66,10 +66,8 @@ def main(prog, argv):
     try:
         if args.target:
             target = args.target[0]
-            try:
-                uri = resolve(target)
-            except (ValueError, OSError) as exc:
-                fail("uri", f"ERROR: {exc}")
+            uri = resolve_as_flux_uri(target)
+            if uri is None:
                 return fail("shutdown", f"failed to resolve target {target} to a Flux URI")
             h = flux.Flux(uri)
         else:

@@ -300,9 +300,7 @@ def _background(h, jobid, verbose):
     """
     import time
 
-    import flux
     import flux.job
-    from fluxsim.command.instance import local_uri
     from fluxsim.command.job import attach
 
     def log(elapsed, message):
@@ -319,7 +317,7 @@ def _background(h, jobid, verbose):
             if event.name == "memo" and "uri" in event.context:
                 if verbose:
                     log(event.timestamp - t0, "waiting for instance")
-                _wait_ready(flux, jobid, local_uri(event.context["uri"]))
+                _wait_ready(jobid, event.context["uri"])
                 if verbose:
                     log(time.time() - t0, "ready")
                 print(jobid)
@@ -333,8 +331,10 @@ def _background(h, jobid, verbose):
     raise OSError(f"{jobid}: unexpectedly exited")
 
 
-def _wait_ready(flux, jobid, uri):
+def _wait_ready(jobid, uri):
     """Block until the instance at ``uri`` has started (its broker's ``state-machine.wait``)."""
+    import flux
+
     try:
         child = flux.Flux(uri)
     except OSError as exc:
