@@ -30,7 +30,7 @@ ev $id
 echo "== not an instance"; j=$(flux submit true); flux job wait-event $j clean >/dev/null; flux shutdown $j; echo rc=$?
 echo "== two targets"; flux shutdown $j $j; echo rc=$?
 echo "== from inside"; id=$(flux alloc --bg -N1); flux proxy $id flux shutdown --quiet; echo rc=$?; ev $id
-echo "== its program hung up"; id=$(flux submit -N1 flux start sleep 100); flux uri --wait $id >/dev/null
+echo "== its program hung up"; id=$(flux alloc --bg -N1 sleep 100)
 flux shutdown --quiet $id; echo rc=$?
 ev $id
 """
@@ -78,6 +78,15 @@ def _normalized(line):
     return re.sub(r"(\(rc=\d+\)) \d+\.\ds$", r"\1 Ts", line)
 
 
+#: Also seen on real Flux (0.88.0, loaded by a parallel test run, 2 runs of 8): ``flux proxy``
+#: lost its connection to the instance it shut down before ``flux shutdown`` exited, and said
+#: so; fluxsim's proxy has no connection of its own to lose (see the README's differences).
+PROXY_LOST = ["flux-proxy: Lost connection to Flux", "flux-proxy: Sending SIGHUP to child processes"]
+_INSIDE = EXPECTED.index("== from inside") + 1
+ALSO_SEEN = [EXPECTED[:_INSIDE] + PROXY_LOST + EXPECTED[_INSIDE:]]
+
+
 @pytest.mark.parametrize("start", STARTS)
 def test_shutdown_as_flux_core(start, tmp_path):
-    assert [_normalized(line) for line in program_lines(start, PROGRAM, tmp_path, 2)] == EXPECTED
+    lines = [_normalized(line) for line in program_lines(start, PROGRAM, tmp_path, 2)]
+    assert lines == EXPECTED or lines in ALSO_SEEN, lines
