@@ -131,9 +131,21 @@ def resources(args, conf):
     size = args.test_size or 1
     if size < 1:
         raise SystemExit("flux-start: --test-size must be >= 1")
-    hosts = args.test_hosts or [socket.gethostname()] * size
+    # discovered as Flux's brokers discover them: every test broker runs on
+    # this machine, whatever --test-hosts calls it (that names the brokers)
     return {"nnodes": size, "cores_per_node": os.cpu_count() or 1,
-            "gpus_per_node": _local_gpus(), "hosts": hosts}
+            "gpus_per_node": _local_gpus(), "hosts": [socket.gethostname()] * size}
+
+
+def broker_attributes(args):
+    """``hostlist``, ``hostname`` and ``broker.mapping`` of the test brokers:
+    ``--test-hosts`` names them, else this machine's name; all run here."""
+    from fluxsim.resource import hostlist
+
+    size = args.test_size or 1
+    hosts = hostlist.decode(args.test_hosts) if args.test_hosts else [socket.gethostname()] * size
+    return {"hostlist": hostlist.encode(hosts), "hostname": hosts[0],
+            "broker.mapping": f"[[0,1,{size},1]]"}
 
 
 def program_environment(uri, bindir, parent_env=None):
@@ -268,7 +280,7 @@ def _run(args, forward):
     try:
         _offline_beyond(inst, args.test_size)
         level = _parent_level() + 1
-        inst.attrs.update({"instance-level": str(level)})
+        inst.attrs.update({"instance-level": str(level), **broker_attributes(args)})
         if level > 0:
             inst.attrs["parent-uri"] = os.environ["FLUX_URI"]
         inst.attrs.update(attributes(args))

@@ -29,6 +29,7 @@ import logging
 import os
 import selectors
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -40,6 +41,7 @@ from fluxsim.execution import Execution
 from fluxsim.constants import FLUX_JOB_NOVALIDATE as FLAG_NOVALIDATE
 from fluxsim.jobmanager import JobManager, queue_of
 from fluxsim.queues import Queues
+from fluxsim.resource import hostlist
 from fluxsim.resource.rv1 import Rv1
 from fluxsim.resource.status import ResourceStatus, node_failure
 from fluxsim.scheduler import choose, make_scheduler
@@ -372,7 +374,10 @@ class Instance:
             "version": FLUX_VERSION,
             "rundir": self.rundir,
             "broker.pid": str(os.getpid()),
-            "hostlist": self.R.nodelist,
+            # one broker a node, as on a cluster: the command's broker sets its own
+            "hostlist": hostlist.encode(self.R.nodelist),
+            "hostname": self.R.nodelist[0] if self.R.nodelist else socket.gethostname(),
+            "broker.mapping": json.dumps([[0, self.R.nnodes, 1, 1]], separators=(",", ":")),
         }
         values.update(self.attrs)
         return values

@@ -202,3 +202,23 @@ def test_test_hosts_must_name_each_broker(start, options, message, tmp_path):
     proc = subprocess.run([*start, *options, "true"], capture_output=True, text=True,
                           timeout=120, cwd=tmp_path)
     assert (proc.returncode, proc.stderr.strip()) == (1, f"flux-start: {message}")
+
+
+# recorded on flux-core 0.88.0: --test-hosts names the brokers (their hostlist,
+# hostname and mapping attributes); R is discovered, and every test broker runs
+# on this machine, so without a [resource] config each rank is this host
+TEST_HOSTS_PROGRAM = "flux getattr hostlist; flux getattr hostname; flux getattr broker.mapping; " \
+    "flux resource list -no '{nnodes} {nodelist}'; flux run -N2 -o cpu-affinity=off hostname"
+
+
+@pytest.mark.parametrize("start", STARTS)
+@pytest.mark.parametrize("options, expected", [
+    (["--test-hosts=node[0-1]"], ["node[0-1]", "node0", "[[0,1,2,1]]", "2 HOST,HOST", "HOST", "HOST"]),
+    ([], ["HOST,HOST", "HOST", "[[0,1,2,1]]", "2 HOST,HOST", "HOST", "HOST"]),
+])
+def test_test_hosts_name_the_brokers_not_the_resources(start, options, expected, tmp_path):
+    proc = subprocess.run([*start, "--test-size=2", *options, "sh", "-c", TEST_HOSTS_PROGRAM],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    host = re.compile(rf"(?<![\w.-]){re.escape(socket.gethostname())}(?![\w.-])")
+    assert [host.sub("HOST", line) for line in proc.stdout.splitlines()] == expected

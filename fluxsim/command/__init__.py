@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "config": "config",
     "env": "instance",
     "getattr": "instance",
+    "hostlist": "hostlist",
     "job": "job",
     "jobs": "jobs",
     "lsattr": "instance",
