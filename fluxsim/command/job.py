@@ -1,5 +1,5 @@
 """``flux job`` (info, eventlog, attach, wait, status, urgency, raise, kill, id, last, memo,
-timeleft) and ``flux cancel``.
+timeleft, taskmap) and ``flux cancel``.
 
 Output and exit codes are flux-core 0.88's: ``attach`` prints the job's
 output and exits with its exit code (128 + N for signal N, 1 after a fatal
@@ -18,6 +18,7 @@ import signal
 import sys
 
 from fluxsim.command.common import ArgumentParser, fail, handle, jobid as jobid_type
+from fluxsim.resource import idset
 
 __all__ = ["main", "attach"]
 
@@ -326,6 +327,147 @@ def _timeleft(args, h):
     return 0
 
 
+_TASKMAP_USAGE = """\
+Usage: flux-job taskmap [OPTION] JOBID|TASKMAP
+Utility function for working with job task maps
+  -h, --help             Display this message.
+      --taskids=NODEID   Print idset of tasks on node NODEID
+      --ntasks=NODEID    Print number of tasks on node NODEID
+      --nodeid=TASKID    Print the shell rank/nodeid on which a taskid executed
+      --hostname=TASKID  Print the hostname on which a taskid executed
+      --to=FORMAT        Convert an RFC 34 taskmap to another format (FORMAT can
+                         be raw, pmi, hosts, or multiline)
+"""
+
+
+class _TaskmapExit(Exception):
+    """A ``flux job taskmap`` error: its message, status 1."""
+
+
+def _job_taskmap(h, jobid):
+    """The taskmap of the job's ``shell.start`` event (guest.exec.eventlog)."""
+    from flux.job import event_watch_async
+
+    from fluxsim.shell.taskmap import Taskmap
+
+    future = event_watch_async(h, jobid, eventlog="guest.exec.eventlog")
+    while True:
+        try:
+            event = future.get_event()
+        except OSError as exc:
+            if exc.errno == errno.ENOENT:
+                raise _TaskmapExit("Unable to get job taskmap: no such job") from None
+            raise _TaskmapExit(f"waiting for shell.start event: {exc.strerror}") from None
+        if event is None:
+            raise _TaskmapExit("No taskmap found for job")
+        if event.name == "shell.start":
+            future.cancel()
+            try:
+                return Taskmap.decode(event.context["taskmap"])
+            except (KeyError, ValueError):
+                raise _TaskmapExit("failed to get taskmap from shell.start event") from None
+
+
+def _job_hosts(h, jobid):
+    """The job's hosts in rank order (its R's nodelist)."""
+    from fluxsim.resource.rv1 import Rv1
+
+    try:
+        R = h.rpc("job-info.lookup", {"id": int(jobid), "keys": ["R"], "flags": 0}).get()["R"]
+        return Rv1.loads(R).nodelist
+    except (OSError, ValueError, KeyError) as exc:
+        raise _TaskmapExit(f"failed to get hostlist for job: {getattr(exc, 'strerror', None) or exc}")
+
+
+def _taskmap_int(value, name):
+    """optparse_get_int: -1 when absent (and -1 given reads as absent)."""
+    if value is None:
+        return -1
+    if re.fullmatch(r"\s*[-+]?\d+", value) is None:
+        raise _TaskmapExit(f"taskmap: Option '{name}' requires an integer argument", "flux-job taskmap")
+    return int(value)
+
+
+def _taskmap_answer(args, h):
+    """What ``flux job taskmap`` prints (its lines), or _TaskmapExit."""
+    from flux.job import JobID
+
+    from fluxsim.shell.taskmap import Taskmap
+
+    jobid = None
+    try:
+        jobid = JobID(args.words[0])
+    except ValueError:
+        try:
+            taskmap = Taskmap.decode(args.words[0])
+        except ValueError as exc:
+            raise _TaskmapExit(f"error decoding taskmap: {exc}") from None
+    else:
+        taskmap = _job_taskmap(h(), jobid)
+    taskids, ntasks = _taskmap_int(args.taskids, "taskids"), _taskmap_int(args.ntasks, "ntasks")
+    nodeid, hostname = _taskmap_int(args.nodeid, "nodeid"), _taskmap_int(args.hostname, "hostname")
+
+    def why(value):  # libtaskmap's errno for a query it cannot answer
+        return os.strerror(errno.EINVAL if value < 0 or taskmap.unknown else errno.ENOENT)
+
+    if taskids != -1:
+        ids = taskmap.taskids(taskids) if taskids >= 0 else []
+        if not ids:
+            raise _TaskmapExit(f"No taskids for node {taskids}: {why(taskids)}")
+        return [idset.encode(ids)]
+    if ntasks != -1:
+        count = taskmap.ntasks(ntasks) if ntasks >= 0 else 0
+        if not count:
+            raise _TaskmapExit(f"failed to get task count for node {ntasks}: {why(ntasks)}")
+        return [str(count)]
+    task = nodeid if nodeid != -1 else hostname
+    if task != -1:
+        try:
+            if task < 0:
+                raise ValueError
+            node = taskmap.nodeid(task)
+        except ValueError:
+            raise _TaskmapExit(f"failed to get nodeid for task {task}: {why(task)}") from None
+        if args.hostname is None:
+            return [str(node)]
+        if jobid is None:
+            raise _TaskmapExit("taskmap: can't use --hostname without a jobid")
+        return [_job_hosts(h(), jobid)[node]]
+    if args.to is None:
+        return [taskmap.dumps(wrapped=False)]
+    if args.to == "raw":
+        return [taskmap.encode_raw()]
+    if args.to == "pmi":
+        return [taskmap.encode_pmi()]
+    if args.to == "multiline":
+        return [f"{task}: {taskmap.nodeid(task)}" for task in range(taskmap.total_ntasks)]
+    if args.to == "hosts":
+        if jobid is None:
+            raise _TaskmapExit("taskmap: can't use --to=hosts without a jobid")
+        hosts = _job_hosts(h(), jobid)
+        return [f"{hosts[node]}: {idset.encode(taskmap.taskids(node))}"
+                for node in range(taskmap.nnodes)]
+    raise _TaskmapExit(f"invalid value --to={args.to}")
+
+
+def _taskmap(args, h):
+    """``flux job taskmap [--taskids=N|--ntasks=N|--nodeid=T|--hostname=T|--to=FORMAT]
+    JOBID|TASKMAP``: a job's RFC 34 taskmap (from its ``shell.start`` event), or a
+    given one, queried or converted as libtaskmap does."""
+    if not args.words:
+        sys.stdout.write(_TASKMAP_USAGE)
+        return 1
+    try:
+        lines = _taskmap_answer(args, handle)
+    except _TaskmapExit as exc:
+        prog = exc.args[1] if len(exc.args) > 1 else "flux-job"
+        print(f"{prog}: {exc.args[0]}", file=sys.stderr)
+        return 1
+    for line in lines:
+        print(line)
+    return 0
+
+
 def _cancel_command(argv):
     """``flux cancel [--all] [-n] [-q] [-m MESSAGE] [JOBID...]``"""
     import flux.job
@@ -473,6 +615,10 @@ def _job_parser():
     s = sub.add_parser("timeleft")
     s.add_argument("-H", "--human", action="store_true")
     s.add_argument("words", nargs="*")
+    s = sub.add_parser("taskmap")
+    for name in ("taskids", "ntasks", "nodeid", "hostname", "to"):
+        s.add_argument(f"--{name}")
+    s.add_argument("words", nargs="*")
     s = sub.add_parser("kill")
     s.add_argument("-s", "--signal", default="SIGTERM")
     s.add_argument("ids", type=jobid_type, nargs="+")
@@ -492,7 +638,7 @@ def _job_parser():
 
 _JOB = {"info": _info, "eventlog": _eventlog, "attach": _attach, "wait": _wait,
         "wait-event": _wait_event,
-        "status": _status, "raise": _raise, "urgency": _urgency, "timeleft": _timeleft, "kill": _kill, "id": _id,
+        "status": _status, "raise": _raise, "urgency": _urgency, "timeleft": _timeleft, "taskmap": _taskmap, "kill": _kill, "id": _id,
         "last": _last, "memo": _memo}
 
 
@@ -509,6 +655,7 @@ _SUBCOMMANDS = [
     ("info", "Display info for a job"),
     ("wait", "Wait for job(s) to complete."),
     ("memo", "Post an RFC 21 memo to a job"),
+    ("taskmap", "Utility function for working with job task maps"),
     ("timeleft", "Find remaining runtime for job or enclosing instance"),
     ("last", "List my most recently submitted job id(s)"),
 ]
@@ -530,5 +677,5 @@ def main(prog, argv):
     if not argv or (argv[0] not in _JOB and argv[0] not in ("-h", "--help")):
         return _usage()
     args = _job_parser().parse_args(argv)
-    h = None if args.sub == "id" else handle()
+    h = None if args.sub in ("id", "taskmap") else handle()
     return _JOB[args.sub](args, h)

@@ -80,10 +80,19 @@ def _parse_element(element):
     return lo, hi
 
 
+def _invalid(s, reason):
+    """``invalid idset 'S': REASON``; ``reason`` stays readable alone (libidset's
+    own error text, which callers such as libtaskmap print)."""
+    exc = ValueError(f"invalid idset '{s}': {reason}")
+    exc.reason = reason
+    return exc
+
+
 def ranges(s):
     """Return the ``(lo, hi)`` ranges of idset string ``s``, in order.
 
-    Raises ``ValueError`` on anything libidset would refuse.
+    Raises ``ValueError`` on anything libidset would refuse; its ``reason``
+    is libidset's error text.
     """
     if not isinstance(s, str):
         raise TypeError(f"idset must be a string, not {type(s).__name__}")
@@ -91,7 +100,7 @@ def ranges(s):
     if len(body) >= 2 and body[0] == "[" and body[-1] == "]":
         body = body[1:-1]
     if "[" in body or "]" in body:
-        raise ValueError(f"invalid idset '{s}': mismatched or nested brackets")
+        raise _invalid(s, "mismatched or nested brackets")
     result = []
     maxid = -1
     # strtok() semantics: empty elements between commas are skipped.
@@ -101,13 +110,13 @@ def ranges(s):
         try:
             lo, hi = _parse_element(element)
         except ValueError as exc:
-            raise ValueError(f"invalid idset '{s}': {exc}") from None
+            raise _invalid(s, str(exc)) from None
         if lo <= maxid:
-            raise ValueError(f"invalid idset '{s}': range '{element}' is out of order")
+            raise _invalid(s, f"range '{element}' is out of order")
         result.append((lo, hi))
         maxid = hi
     if maxid >= IDSET_MAX_UNIVERSE:
-        raise ValueError(f"invalid idset '{s}': set universe size would exceed maximum")
+        raise _invalid(s, "set universe size would exceed maximum")
     return result
 
 

@@ -21,6 +21,7 @@ prints the way ``flux job taskmap`` and the ``shell.start`` event show it.
 import json
 
 from fluxsim.resource import idset
+from fluxsim.resource.rv1 import json_type
 
 __all__ = ["Taskmap", "remap"]
 
@@ -89,37 +90,82 @@ class Taskmap:
 
     @classmethod
     def decode(cls, value):
-        """Decode an RFC 34 map: object, bare array, JSON text or PMI vector.
+        """Decode a taskmap as libtaskmap does: an RFC 34 object or bare array
+        (or its JSON text), a PMI ``(vector,...)`` mapping, or a raw map
+        (each node's task ids, ``;``-separated: ``0-1;2-3``).
 
-        Raises ``ValueError`` with libtaskmap's message on invalid input.
+        Raises ``ValueError`` with libtaskmap's message on invalid input
+        (for JSON that does not parse, Python's message, not jansson's).
         """
         if isinstance(value, str):
             if value == "" or "vector," in value:
                 return cls._decode_pmi(value)
+            if not any(c in value for c in "({[]})"):
+                return cls._decode_raw(value)
             try:
                 value = json.loads(value)
             except json.JSONDecodeError as exc:
                 raise ValueError(str(exc)) from None
         if isinstance(value, dict):
-            if "version" not in value or "map" not in value:
-                raise ValueError("taskmap object requires version and map")
+            for key in ("version", "map"):
+                if key not in value:
+                    raise ValueError(f"Object item not found: {key}")
+            if json_type(value["version"]) != "integer":
+                raise ValueError(f"Expected integer, got {json_type(value['version'])}")
             if value["version"] != 1:
                 raise ValueError(f"expected version=1, got {value['version']}")
             value = value["map"]
-        if not isinstance(value, list):
-            raise ValueError("taskmap must be an array")
+            if not isinstance(value, list):
+                raise ValueError("taskmap must be an array")
+        elif not isinstance(value, list):
+            raise ValueError("taskmap must be an object or array")
         m = cls()
         for index, entry in enumerate(value):
             if not isinstance(entry, list):
                 raise ValueError(f"entry {index} in taskmap is not an array")
-            if len(entry) != 4 or not all(
-                isinstance(x, int) and not isinstance(x, bool) for x in entry
-            ):
-                raise ValueError(f"error in taskmap entry: {json.dumps(entry)}")
-            nodeid, nnodes, ppn, repeat = entry
+            for i in range(4):  # json_unpack "[iiii]": extra items are not checked
+                if i >= len(entry):
+                    raise ValueError(f"error in taskmap entry: Array index {i} out of range")
+                if json_type(entry[i]) != "integer":
+                    raise ValueError(
+                        f"error in taskmap entry: Expected integer, got {json_type(entry[i])}")
+            nodeid, nnodes, ppn, repeat = entry[:4]
             if nodeid < 0 or nnodes <= 0 or ppn <= 0 or repeat <= 0:
                 raise ValueError(f"invalid entry [{nodeid},{nnodes},{ppn},{repeat}]")
             m.blocks.append([nodeid, nnodes, ppn, repeat])
+        return m
+
+    @classmethod
+    def _decode_raw(cls, s):
+        """Each ``;``-separated idset is a node's task ids, nodes in order;
+        together they must hold every task id from 0 once."""
+        runs = []  # (first task id, node id, consecutive tasks)
+        for nodeid, text in enumerate(t for t in s.split(";") if t):
+            try:
+                ranges = idset.ranges(text)
+            except ValueError as exc:
+                raise ValueError(exc.reason) from None
+            for lo, hi in ranges:
+                if runs and runs[-1][1] == nodeid and runs[-1][0] + runs[-1][2] == lo:
+                    runs[-1][2] += hi - lo + 1
+                else:
+                    runs.append([lo, nodeid, hi - lo + 1])
+        runs.sort(key=lambda run: run[0])
+        m = cls()
+        end = -1  # the last task id so far
+        for first, nodeid, count in runs:
+            last = min(end, first + count - 1)
+            overlap = last - first
+            if overlap == 0:
+                raise ValueError(f"duplicate taskid specified: {first}")
+            if overlap > 0:
+                raise ValueError(f"duplicate taskids specified: {first}-{last}")
+            if overlap == -2:
+                raise ValueError(f"missing taskid: {last + 1}")
+            if overlap < -2:
+                raise ValueError(f"missing taskids: {last + 1}-{last - overlap - 1}")
+            m.append(nodeid, 1, count)
+            end = first + count - 1
         return m
 
     @classmethod
@@ -135,17 +181,19 @@ class Taskmap:
             if not tok.rstrip(",)"):
                 continue
             if not got_vector:
-                raise ValueError("vector prefix must preceed blocklist")
-            body = tok.split(")", 1)[0]
+                raise ValueError("vector prefix must precede blocklist")
+            body, closed, _rest = tok.partition(")")
             try:
+                if not closed:
+                    raise ValueError
                 nodeid, count, ppn = (int(x) for x in body.split(","))
             except ValueError:
                 raise ValueError(f"unable to parse block: ({tok}") from None
             if nodeid < 0 or count <= 0 or ppn <= 0:
                 raise ValueError(f"invalid number in block: ({tok}")
             m.append(nodeid, count, ppn)
-        if m.total_ntasks == 0:
-            raise ValueError("no tasks found in PMI_process_mapping")
+        # libtaskmap's "no tasks found" check compares -1 (the count of an
+        # unknown map) with 0, so "(vector,)" decodes as the unknown map
         return m
 
     def encode(self, wrapped=True):
