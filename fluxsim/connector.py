@@ -24,7 +24,7 @@ from fluxsim.constants import FLUX_NODEID_ANY
 
 __all__ = ["Connection", "connect", "socket_path"]
 
-_RANK_SOCKET = re.compile(r"local-\d+$")
+_RANK_SOCKET = re.compile(r"local-(\d+)$")
 
 
 def socket_path(uri):
@@ -54,7 +54,8 @@ def connect(uri):
     except OSError:
         sock.close()
         raise
-    return Connection(sock)
+    named = _RANK_SOCKET.search(uri)
+    return Connection(sock, int(named[1]) if named else 0)
 
 
 class Connection:
@@ -62,8 +63,11 @@ class Connection:
 
     clock = "real"
 
-    def __init__(self, sock):
+    def __init__(self, sock, rank=0):
         self._sock = sock
+        #: the broker rank the uri names (``local-N``): requests carry it, so
+        #: that the one broker answers as rank N would (``rank`` attribute)
+        self.rank = rank
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self._write = threading.Lock()
@@ -87,6 +91,8 @@ class Connection:
         message = {"topic": topic, "payload": payload, "matchtag": matchtag, "nodeid": nodeid}
         if future is not None and future._streaming:
             message["streaming"] = True
+        if self.rank:
+            message["rank"] = self.rank
         try:
             with self._write:
                 wire.send(self._sock, message)

@@ -374,6 +374,7 @@ class Instance:
             "version": FLUX_VERSION,
             "rundir": self.rundir,
             "broker.pid": str(os.getpid()),
+            "security.owner": str(os.getuid()),
             # one broker a node, as on a cluster: the command's broker sets its own
             "hostlist": hostlist.encode(self.R.nodelist),
             "hostname": self.R.nodelist[0] if self.R.nodelist else socket.gethostname(),

@@ -85,13 +85,14 @@ class _Client(Sender):
                     return
                 topic, tag = message.get("topic"), message.get("matchtag")
                 nodeid = message.get("nodeid", FLUX_NODEID_ANY)
+                rank = message.get("rank", 0)
                 if not isinstance(topic, str) or not isinstance(tag, int) \
-                        or not isinstance(nodeid, int):
+                        or not isinstance(nodeid, int) or not isinstance(rank, int):
                     return  # not a fluxsim client: drop it
                 try:
                     with inst.operation():
                         route(inst, Request(topic, message.get("payload"), self, tag,
-                                            message.get("streaming") is True), nodeid)
+                                            message.get("streaming") is True, rank), nodeid)
                 except OSError:
                     return  # the instance stopped
         finally:

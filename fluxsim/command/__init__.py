@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "cancel": "job",
     "config": "config",
     "env": "instance",
+    "exec": "exec",
     "getattr": "instance",
     "hostlist": "hostlist",
     "job": "job",

@@ -95,13 +95,13 @@ def route(inst, request, nodeid=FLUX_NODEID_ANY):
 
 def _ping(inst, request):
     reply = dict(request.payload)
-    reply.update(route=inst.name, userid=request.userid, rolemask=5, rank=0)
+    reply.update(route=inst.name, userid=request.userid, rolemask=5, rank=request.rank)
     return reply
 
 
 def _attr_get(inst, request):
     name = _name(request)
-    value = inst.attributes().get(name)
+    value = str(request.rank) if name == "rank" else inst.attributes().get(name)
     if value is None:
         raise OSError(errno.ENOENT, "No such file or directory")
     return {"value": value, "flags": int(_immutable(name))}

@@ -42,17 +42,19 @@ class Sender:
 
 
 class Request:
-    """A request: ``topic``, ``payload`` (a dict), its sender and matchtag, and
-    whether the sender takes a stream of responses (``FLUX_RPC_STREAMING``)."""
+    """A request: ``topic``, ``payload`` (a dict), its sender and matchtag,
+    whether the sender takes a stream of responses (``FLUX_RPC_STREAMING``),
+    and the rank of the broker the sender is connected to."""
 
-    __slots__ = ("topic", "payload", "sender", "matchtag", "streaming", "on_stop", "done")
+    __slots__ = ("topic", "payload", "sender", "matchtag", "streaming", "rank", "on_stop", "done")
 
-    def __init__(self, topic, payload, sender, matchtag=0, streaming=False):
+    def __init__(self, topic, payload, sender, matchtag=0, streaming=False, rank=0):
         self.topic = topic
         self.payload = payload
         self.sender = sender
         self.matchtag = matchtag
         self.streaming = streaming
+        self.rank = rank
         #: called (no arguments) when the sender stops a deferred request
         self.on_stop = None
         self.done = False

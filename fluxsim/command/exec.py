@@ -1,0 +1,284 @@
+"""``flux exec [OPTIONS] COMMAND...``: one process a broker rank, as flux-core 0.88's.
+
+Every rank of a fluxsim instance is this machine, so each rank's process
+runs here: in the caller's directory (or ``--dir``), with the caller's
+environment, ``FLUX_URI`` naming that rank's broker socket (as each real
+broker's subprocess server sets it) and ``DBUS_SESSION_BUS_ADDRESS`` as
+flux exec sets it.  Standard input goes to every process (none with
+``--noinput``); output is passed on line by line, ``RANK: ``-labeled with
+``--label-io``.  The exit status is the highest of the ranks' (128 + N for
+signal N; 126 and 127 for a command that cannot be run), and non-zero ones
+are summed up on stderr by status (``[0,2]: Exit 3``) unless ``--quiet``.
+``--jobid`` targets the job's ranks, ``--rank``/``--exclude`` then count
+within them.  Options are parsed as flux's optparse does (no abbreviations,
+its messages).  ``--bg``, ``--waitable``, ``--attach``, ``--label``,
+``--with-imp``, ``--setopt``, ``--stdin-flow``, ``--service`` and ``--sign``
+are refused: fluxsim has no background subprocess server.
+"""
+
+import errno
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from fluxsim.command.common import fail, handle
+from fluxsim.resource import idset
+
+__all__ = ["main"]
+
+_USAGE = """\
+Usage: flux-exec [OPTIONS]...
+  -h, --help             Display this message.
+  -r, --rank=IDSET       Specify target ranks.  Default is "all"
+  -x, --exclude=IDSET    Exclude ranks from target.
+      --bg               Run process in background and exit
+      --waitable         Process remains a zombie until exit status is collected
+      --attach           Attach to a running background process (arg is pid or
+                         label)
+      --label=LABEL      Set a remote process label.
+  -d, --dir=PATH         Set the working directory to PATH
+  -l, --label-io         Label lines of output with the source RANK
+  -n, --noinput          Redirect stdin from /dev/null
+  -v, --verbose          Run with more verbosity.
+  -q, --quiet            Suppress extraneous output.
+      --with-imp         Run args under 'flux-imp run'
+  -j, --jobid=JOBID      Set target ranks to nodes assigned to JOBID and
+                         service name to job shell exec service
+"""
+
+#: long name -> (short letter or None, takes an argument)
+_OPTIONS = {
+    "help": ("h", False), "rank": ("r", True), "exclude": ("x", True), "bg": (None, False),
+    "waitable": (None, False), "attach": (None, False), "label": (None, True),
+    "dir": ("d", True), "label-io": ("l", False), "noinput": ("n", False),
+    "verbose": ("v", False), "quiet": ("q", False), "service": (None, True),
+    "setopt": (None, True), "stdin-flow": (None, True), "with-imp": (None, False),
+    "jobid": ("j", True), "sign": (None, False),
+}
+_SHORT = {short: name for name, (short, _) in _OPTIONS.items() if short}
+_NOT_SIMULATED = ("bg", "waitable", "attach", "label", "with-imp", "setopt", "stdin-flow",
+                  "service", "sign")
+
+
+class _Exit(Exception):
+    """``flux-exec: MESSAGE``, status 1."""
+
+
+def _parse(argv):
+    """(options {long name: value}, command), as optparse reads them: options
+    until the first other word or ``--``."""
+    options = {}
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word == "--":
+            i += 1
+            break
+        if word.startswith("--"):
+            name, eq, value = word[2:].partition("=")
+            if name not in _OPTIONS:
+                raise _Exit(f"unrecognized option '{word}'\n"
+                            "Try `flux-exec --help' for more information.")
+            if _OPTIONS[name][1] and not eq:
+                i += 1
+                if i == len(argv):
+                    raise _Exit(f"'--{name}' missing argument")
+                value = argv[i]
+            options[name] = value if _OPTIONS[name][1] else True
+        elif word.startswith("-") and len(word) > 1:
+            for k, letter in enumerate(word[1:], 1):
+                name = _SHORT.get(letter)
+                if name is None:
+                    raise _Exit(f"unrecognized option '-{letter}'\n"
+                                "Try `flux-exec --help' for more information.")
+                if not _OPTIONS[name][1]:
+                    options[name] = True
+                    continue
+                value = word[k + 1:]
+                if not value:
+                    i += 1
+                    if i == len(argv):
+                        raise _Exit(f"'-{letter}' missing argument")
+                    value = argv[i]
+                options[name] = value
+                break
+        else:
+            break
+        i += 1
+    return options, argv[i:]
+
+
+def _job_ranks(h, text):
+    """The broker ranks of a running job (``--jobid``)."""
+    from flux.job import JobID, job_list_id
+
+    try:
+        jobid = JobID(text)
+    except ValueError:
+        raise _Exit(f'error parsing jobid: "{text}"') from None
+    try:
+        info = job_list_id(h, jobid, attrs=["state", "ranks"]).get_jobinfo()
+    except FileNotFoundError:
+        raise _Exit(f"job {text} not found") from None
+    except OSError as exc:
+        raise _Exit(f"unable to get info for job {text}: {exc.strerror}") from None
+    if info.state_single != "R":
+        raise _Exit(f"job {jobid.f58} is not currently running")
+    return idset.expand(info.ranks)
+
+
+def _targets(h, options, size):
+    """The ranks to run on: all (or the job's), less ``--rank``'s and
+    ``--exclude``'s, which count within the job's ranks with ``--jobid``."""
+    relative = "jobid" in options
+    ranks = _job_ranks(h, options["jobid"]) if relative else list(range(size))
+    include = options.get("rank", "all")
+    chosen = None
+    if include != "all":
+        try:
+            chosen = set(idset.expand(include))
+        except ValueError:
+            raise _Exit(f"failed to decode idset '{include}': {os.strerror(errno.EINVAL)}") from None
+        if chosen and max(chosen) >= len(ranks):
+            raise _Exit(f"One or more invalid --ranks specified: {include}")
+    excluded = set()
+    if "exclude" in options:
+        try:
+            excluded = set(idset.expand(options["exclude"]))
+        except ValueError:
+            raise _Exit(f"error decoding --exclude idset: {os.strerror(errno.EINVAL)}") from None
+    return [rank for n, rank in enumerate(ranks)
+            if (n if relative else rank) not in excluded and (chosen is None or n in chosen)]
+
+
+class _Output:
+    """Lines of the ranks' streams onto ours, whole and in turn."""
+
+    def __init__(self, label):
+        self.label = label
+        self.lock = threading.Lock()
+
+    def copy(self, rank, pipe, stream):
+        prefix = f"{rank}: ".encode() if self.label else b""
+        for line in iter(pipe.readline, b""):
+            with self.lock:
+                stream.buffer.write(prefix + line)
+                stream.buffer.flush()
+        pipe.close()
+
+
+def _feed(fd, procs, done):
+    """Copy our stdin to every process's until it ends or ``done`` is set
+    (all processes ended), then close theirs."""
+    while not done.is_set():
+        if not select.select([fd], [], [], 0.1)[0]:
+            continue
+        data = os.read(fd, 65536)
+        if not data:
+            break
+        for proc in procs:
+            try:
+                proc.stdin.write(data)
+                proc.stdin.flush()
+            except (BrokenPipeError, ValueError):
+                pass
+    for proc in procs:
+        try:
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+
+
+def _rank_uri(uri, rank):
+    """The ``local://DIR/local-RANK`` uri of ``rank`` beside ``uri``'s."""
+    base, _, _ = uri.rpartition("/")
+    return f"{base}/local-{rank}"
+
+
+def _run(options, command):
+    h = handle()
+    size = int(h.attr_get("size"))
+    owner = h.attr_get("security.owner")
+    local = h.attr_get("local-uri")
+    targets = _targets(h, options, size)
+    if not targets:
+        raise _Exit("No targets specified")
+    verbose = "verbose" in options
+    t0 = time.monotonic()
+    if verbose:
+        print(f"{(time.monotonic() - t0) * 1e3:f}ms: Starting {command[0]} on "
+              f"{idset.encode(targets)}", file=sys.stderr)
+    cwd = options.get("dir") or os.getcwd()
+    env = dict(os.environ)
+    env.pop("FLUX_PROXY_REMOTE", None)
+    env["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path=/run/user/{owner}/bus"
+    out = _Output("label-io" in options)
+    procs, threads, status = {}, [], 0
+    # a closed stdin is as --noinput
+    stdin = subprocess.DEVNULL if "noinput" in options or sys.stdin is None else subprocess.PIPE
+    for rank in targets:
+        here = cwd
+        if not os.path.isdir(here):
+            print(f"Could not change dir to {cwd}: {os.strerror(errno.ENOENT)}. "
+                  "Going to /tmp instead", file=sys.stderr)
+            here = "/tmp"
+        try:
+            proc = subprocess.Popen(command, cwd=here, env={**env, "FLUX_URI": _rank_uri(local, rank)},
+                                    stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            print(f"flux-exec: Error: rank {rank}: {command[0]}: error launching process: "
+                  f"{exc.strerror}", file=sys.stderr)
+            code = {errno.EPERM: 126, errno.EACCES: 126, errno.ENOENT: 127}.get(exc.errno, 1)
+            status = max(status, code)
+            continue
+        procs[rank] = proc
+        for pipe, stream in ((proc.stdout, sys.stdout), (proc.stderr, sys.stderr)):
+            thread = threading.Thread(target=out.copy, args=(rank, pipe, stream), daemon=True)
+            thread.start()
+            threads.append(thread)
+    if verbose:
+        print(f"{(time.monotonic() - t0) * 1e3:f}ms: Sent all requests", file=sys.stderr)
+    done = threading.Event()
+    feeder = None
+    if stdin is subprocess.PIPE and procs:
+        feeder = threading.Thread(target=_feed, args=(sys.stdin.fileno(), list(procs.values()), done))
+        feeder.start()
+    exits = {}  # status text -> ranks, in the order first seen
+    for rank, proc in procs.items():
+        code = proc.wait()
+        if code < 0:  # killed by signal -code
+            exits.setdefault(signal.strsignal(-code), []).append(rank)
+            code = 128 - code
+        elif code > 0:
+            exits.setdefault(f"Exit {code}", []).append(rank)
+        status = max(status, code)
+    done.set()
+    for thread in threads + ([feeder] if feeder else []):
+        thread.join()
+    if verbose:
+        print(f"{(time.monotonic() - t0) * 1e3:f}ms: {len(procs)} tasks complete with code "
+              f"{status}", file=sys.stderr)
+    if "quiet" not in options:
+        for text, ranks in exits.items():
+            print(f"{idset.encode(ranks, brackets=True)}: {text}", file=sys.stderr)
+    return status
+
+
+def main(prog, argv):
+    """Run ``flux exec ...``."""
+    try:
+        options, command = _parse(argv)
+        if "help" in options or not command:
+            sys.stdout.write(_USAGE)
+            return 0 if "help" in options else 1
+        for name in _NOT_SIMULATED:
+            if name in options:
+                raise _Exit(f"--{name} is not simulated by fluxsim (no background "
+                            "subprocess server); run the command in the foreground")
+        return _run(options, command)
+    except _Exit as exc:
+        return fail(prog, str(exc))
