@@ -56,6 +56,13 @@ cores = "0-3"
 """
 
 
+def four_node_lines(start, program, tmp_path):
+    """:func:`program_lines` of ``program`` in four brokers node[0-3] whose R
+    is :data:`FOUR_NODES_TOML` (R's hosts as the brokers', on Flux too)."""
+    (tmp_path / "instance.toml").write_text(FOUR_NODES_TOML)
+    return program_lines(start, program, tmp_path, 4, "--test-hosts=node[0-3]", "-c", str(tmp_path))
+
+
 @pytest.fixture(scope="module")
 def broker_uri(tmp_path_factory):
     """A 2-rank ``fluxsim start`` broker in another process (stops at end-of-file)."""

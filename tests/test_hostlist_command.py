@@ -16,7 +16,7 @@ where it exists, in a real ``flux start`` too.
 
 import pytest
 
-from dropin_support import FOUR_NODES_TOML, STARTS, program_lines
+from dropin_support import STARTS, four_node_lines
 
 PROGRAM = r"""exec 2>&1
 echo "== instance"; flux hostlist instance; echo rc=$?
@@ -183,6 +183,4 @@ EXPECTED = [
 
 @pytest.mark.parametrize("start", STARTS)
 def test_hostlist_as_flux_core(start, tmp_path):
-    (tmp_path / "instance.toml").write_text(FOUR_NODES_TOML)
-    lines = program_lines(start, PROGRAM, tmp_path, 4, "--test-hosts=node[0-3]", "-c", str(tmp_path))
-    assert lines == EXPECTED
+    assert four_node_lines(start, PROGRAM, tmp_path) == EXPECTED

@@ -15,7 +15,7 @@ exists, in a real ``flux start`` too.
 
 import pytest
 
-from dropin_support import FOUR_NODES_TOML, STARTS, program_lines
+from dropin_support import STARTS, four_node_lines
 
 PROGRAM = r"""exec 2>&1
 a=$(flux submit -N2 -n5 true); flux job wait-event $a clean >/dev/null
@@ -161,6 +161,4 @@ EXPECTED = [
 
 @pytest.mark.parametrize("start", STARTS)
 def test_taskmap_as_flux_core(start, tmp_path):
-    (tmp_path / "instance.toml").write_text(FOUR_NODES_TOML)
-    lines = program_lines(start, PROGRAM, tmp_path, 4, "--test-hosts=node[0-3]", "-c", str(tmp_path))
-    assert lines == EXPECTED
+    assert four_node_lines(start, PROGRAM, tmp_path) == EXPECTED

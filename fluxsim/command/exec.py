@@ -199,69 +199,84 @@ def _rank_uri(uri, rank):
     return f"{base}/local-{rank}"
 
 
-def _run(options, command):
-    h = handle()
-    size = int(h.attr_get("size"))
-    owner = h.attr_get("security.owner")
-    local = h.attr_get("local-uri")
-    targets = _targets(h, options, size)
-    if not targets:
-        raise _Exit("No targets specified")
-    verbose = "verbose" in options
-    t0 = time.monotonic()
-    if verbose:
-        print(f"{(time.monotonic() - t0) * 1e3:f}ms: Starting {command[0]} on "
-              f"{idset.encode(targets)}", file=sys.stderr)
-    cwd = options.get("dir") or os.getcwd()
-    env = dict(os.environ)
-    env.pop("FLUX_PROXY_REMOTE", None)
-    env["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path=/run/user/{owner}/bus"
-    out = _Output("label-io" in options)
-    procs, threads, status = {}, [], 0
-    # a closed stdin is as --noinput
-    stdin = subprocess.DEVNULL if "noinput" in options or sys.stdin is None else subprocess.PIPE
-    for rank in targets:
-        here = cwd
-        if not os.path.isdir(here):
-            print(f"Could not change dir to {cwd}: {os.strerror(errno.ENOENT)}. "
-                  "Going to /tmp instead", file=sys.stderr)
-            here = "/tmp"
-        try:
-            proc = subprocess.Popen(command, cwd=here, env={**env, "FLUX_URI": _rank_uri(local, rank)},
-                                    stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        except OSError as exc:
-            print(f"flux-exec: Error: rank {rank}: {command[0]}: error launching process: "
-                  f"{exc.strerror}", file=sys.stderr)
-            code = {errno.EPERM: 126, errno.EACCES: 126, errno.ENOENT: 127}.get(exc.errno, 1)
-            status = max(status, code)
-            continue
-        procs[rank] = proc
-        for pipe, stream in ((proc.stdout, sys.stdout), (proc.stderr, sys.stderr)):
-            thread = threading.Thread(target=out.copy, args=(rank, pipe, stream), daemon=True)
-            thread.start()
-            threads.append(thread)
-    if verbose:
-        print(f"{(time.monotonic() - t0) * 1e3:f}ms: Sent all requests", file=sys.stderr)
-    done = threading.Event()
-    feeder = None
-    if stdin is subprocess.PIPE and procs:
-        feeder = threading.Thread(target=_feed, args=(sys.stdin.fileno(), list(procs.values()), done))
-        feeder.start()
-    exits = {}  # status text -> ranks, in the order first seen
+def _launch(command, rank, cwd, env, stdin):
+    """Start ``command`` as rank ``rank``'s process: (process, None), or (None,
+    exit code) after flux exec's message for a command that cannot run."""
+    if cwd is not None and not os.path.isdir(cwd):
+        # the subprocess server's words, on the process's stderr
+        print(f"Could not change dir to {cwd}: {os.strerror(errno.ENOENT)}. "
+              "Going to /tmp instead", file=sys.stderr)
+        cwd = "/tmp"
+    try:
+        return subprocess.Popen(command, cwd=cwd, env=env, stdin=stdin, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE), None
+    except OSError as exc:
+        print(f"flux-exec: Error: rank {rank}: {command[0]}: error launching process: "
+              f"{exc.strerror}", file=sys.stderr)
+        return None, {errno.EPERM: 126, errno.EACCES: 126, errno.ENOENT: 127}.get(exc.errno, 1)
+
+
+def _exits(procs):
+    """(highest exit code, {status text: ranks}) once every process ended;
+    a signal N counts 128 + N, as the shell does."""
+    status, exits = 0, {}
     for rank, proc in procs.items():
         code = proc.wait()
-        if code < 0:  # killed by signal -code
+        if code < 0:
             exits.setdefault(signal.strsignal(-code), []).append(rank)
             code = 128 - code
         elif code > 0:
             exits.setdefault(f"Exit {code}", []).append(rank)
         status = max(status, code)
-    done.set()
-    for thread in threads + ([feeder] if feeder else []):
-        thread.join()
-    if verbose:
-        print(f"{(time.monotonic() - t0) * 1e3:f}ms: {len(procs)} tasks complete with code "
-              f"{status}", file=sys.stderr)
+    return status, exits
+
+
+def _run(options, command):
+    h = handle()
+    targets = _targets(h, options, int(h.attr_get("size")))
+    if not targets:
+        raise _Exit("No targets specified")
+    local = h.attr_get("local-uri")
+    t0 = time.monotonic()
+
+    def verbose(text):
+        if "verbose" in options:
+            print(f"{(time.monotonic() - t0) * 1e3:f}ms: {text}", file=sys.stderr)
+
+    verbose(f"Starting {command[0]} on {idset.encode(targets)}")
+    cwd = options.get("dir") or os.getcwd()
+    env = dict(os.environ)
+    env.pop("FLUX_PROXY_REMOTE", None)
+    env["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path=/run/user/{h.attr_get('security.owner')}/bus"
+    # a closed stdin is as --noinput
+    stdin = subprocess.DEVNULL if "noinput" in options or sys.stdin is None else subprocess.PIPE
+    out = _Output("label-io" in options)
+    procs, threads, failed = {}, [], 0
+    done = threading.Event()
+    try:
+        for rank in targets:
+            proc, code = _launch(command, rank, None if cwd == "none" else cwd,
+                                 {**env, "FLUX_URI": _rank_uri(local, rank)}, stdin)
+            if proc is None:
+                failed = max(failed, code)
+                continue
+            procs[rank] = proc
+            for pipe, stream in ((proc.stdout, sys.stdout), (proc.stderr, sys.stderr)):
+                threads.append(threading.Thread(target=out.copy, args=(rank, pipe, stream)))
+        verbose("Sent all requests")
+        if stdin is subprocess.PIPE and procs:
+            threads.append(threading.Thread(
+                target=_feed, args=(sys.stdin.fileno(), list(procs.values()), done)))
+        for thread in threads:
+            thread.start()
+        status, exits = _exits(procs)
+    finally:
+        done.set()
+        for thread in threads:
+            if thread.is_alive():
+                thread.join()
+    status = max(status, failed)
+    verbose(f"{len(procs)} tasks complete with code {status}")
     if "quiet" not in options:
         for text, ranks in exits.items():
             print(f"{idset.encode(ranks, brackets=True)}: {text}", file=sys.stderr)
