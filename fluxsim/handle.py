@@ -120,6 +120,8 @@ class Flux:
         self._timer_seq = itertools.count()
         self._active_watchers = set()
         self._cached_config = None
+        #: the transaction flux.kvs.put and friends stage in until commit
+        self.aux_txn = None
 
     # -- requests -------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ from fluxsim.constants import FLUX_JOB_NOVALIDATE as FLAG_NOVALIDATE
 from fluxsim.jobmanager import JobManager, queue_of
 from fluxsim.queues import Queues
 from fluxsim.resource import hostlist
+from fluxsim.services.kvsstore import KVSStore
 from fluxsim.resource.rv1 import Rv1
 from fluxsim.resource.status import ResourceStatus, node_failure
 from fluxsim.scheduler import choose, make_scheduler
@@ -109,6 +110,8 @@ class Instance:
         #: ``fluxion`` or ``sched-simple``, and the policy run (see :func:`fluxsim.scheduler.choose`)
         self.scheduler_name, self.policy = choose(scheduler, policy, self.conf)
         self.owner = os.getuid()
+        #: the KVS's namespaces (what users commit; the job directories are the job manager's)
+        self.kvs = KVSStore(self.owner)
         self.name = name or f"fluxsim-{os.getpid()}-{next(_counter)}"
         self.uri = f"sim://{self.name}"
         self.env = simpy.Environment()

@@ -4,6 +4,7 @@ which are known not to pass under ``fluxsim start``, each with its reason."""
 #: the test files of the areas fluxsim mirrors -> the instance size each asks for
 FILES = {
     "t0001-handle.py": 2,
+    "t0005-kvs.py": 2,
     "t0010-job.py": 1,
     "t0013-job-list.py": 1,
     "t0014-job-kvslookup.py": 1,
