@@ -78,8 +78,9 @@ def _lookup(flux_handle, key, namespace, flags=0):
 
 
 def _decode(data):
-    """A value as flux's bindings return it: JSON decoded, else str, else bytes
-    (None for an empty value, which libkvs returns as NULL)."""
+    """A value as flux's bindings return it: JSON decoded, else str, else bytes;
+    read as a C string (to its first NUL), None if empty, as libkvs hands it."""
+    data = data.split(b"\0", 1)[0]
     if not data:
         return None
     try:
@@ -173,7 +174,7 @@ def put(flux_handle, key, value, _kvstxn=None, raw=False):
             raise TypeError from None
         ops.add(key, _val(value))
         return
-    ops.add(key, _val(text.encode()))
+    ops.add(key, _val(text.encode() + b"\0"))  # flux_kvs_txn_put: a C string
 
 
 def put_mkdir(flux_handle, key, _kvstxn=None):

@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "getattr": "instance",
     "hostlist": "hostlist",
     "job": "job",
+    "kvs": "kvs",
     "jobs": "jobs",
     "lsattr": "instance",
     "module": "module",

@@ -26,6 +26,7 @@ import threading
 import time
 
 from fluxsim.command.common import fail, handle
+from fluxsim.command.optparse import OptparseError, parse
 from fluxsim.resource import idset
 
 __all__ = ["main"]
@@ -59,57 +60,12 @@ _OPTIONS = {
     "setopt": (None, True), "stdin-flow": (None, True), "with-imp": (None, False),
     "jobid": ("j", True), "sign": (None, False),
 }
-_SHORT = {short: name for name, (short, _) in _OPTIONS.items() if short}
 _NOT_SIMULATED = ("bg", "waitable", "attach", "label", "with-imp", "setopt", "stdin-flow",
                   "service", "sign")
 
 
 class _Exit(Exception):
     """``flux-exec: MESSAGE``, status 1."""
-
-
-def _parse(argv):
-    """(options {long name: value}, command), as optparse reads them: options
-    until the first other word or ``--``."""
-    options = {}
-    i = 0
-    while i < len(argv):
-        word = argv[i]
-        if word == "--":
-            i += 1
-            break
-        if word.startswith("--"):
-            name, eq, value = word[2:].partition("=")
-            if name not in _OPTIONS:
-                raise _Exit(f"unrecognized option '{word}'\n"
-                            "Try `flux-exec --help' for more information.")
-            if _OPTIONS[name][1] and not eq:
-                i += 1
-                if i == len(argv):
-                    raise _Exit(f"'--{name}' missing argument")
-                value = argv[i]
-            options[name] = value if _OPTIONS[name][1] else True
-        elif word.startswith("-") and len(word) > 1:
-            for k, letter in enumerate(word[1:], 1):
-                name = _SHORT.get(letter)
-                if name is None:
-                    raise _Exit(f"unrecognized option '-{letter}'\n"
-                                "Try `flux-exec --help' for more information.")
-                if not _OPTIONS[name][1]:
-                    options[name] = True
-                    continue
-                value = word[k + 1:]
-                if not value:
-                    i += 1
-                    if i == len(argv):
-                        raise _Exit(f"'-{letter}' missing argument")
-                    value = argv[i]
-                options[name] = value
-                break
-        else:
-            break
-        i += 1
-    return options, argv[i:]
 
 
 def _job_ranks(h, text):
@@ -286,7 +242,7 @@ def _run(options, command):
 def main(prog, argv):
     """Run ``flux exec ...``."""
     try:
-        options, command = _parse(argv)
+        options, command = parse("flux-exec", _OPTIONS, argv)
         if "help" in options or not command:
             sys.stdout.write(_USAGE)
             return 0 if "help" in options else 1
@@ -295,5 +251,5 @@ def main(prog, argv):
                 raise _Exit(f"--{name} is not simulated by fluxsim (no background "
                             "subprocess server); run the command in the foreground")
         return _run(options, command)
-    except _Exit as exc:
+    except (_Exit, OptparseError) as exc:
         return fail(prog, str(exc))

@@ -12,7 +12,8 @@ ENOENT, EISDIR (a directory without READDIR), ENOTDIR (a value with it),
 ENOTSUP (no such namespace), EINVAL (an empty key, a commit replacing the
 root), EEXIST (a namespace twice).
 
-A watch (``kvs-watch.lookup``, FLUX_KVS_WATCH) answers with the value now
+A lookup with FLUX_KVS_WAITCREATE alone (``kvs-watch.lookup``) answers once
+the key exists.  A watch (FLUX_KVS_WATCH) answers with the value now
 (ENOENT unless FLUX_KVS_WAITCREATE), then after each commit that writes the
 key, or with FLUX_KVS_WATCH_FULL each commit that changes what the key
 resolves to; FLUX_KVS_WATCH_UNIQ skips a value equal to the last.  It ends
@@ -28,6 +29,7 @@ from fluxsim.constants import (
     FLUX_KVS_READDIR,
     FLUX_KVS_READLINK,
     FLUX_KVS_WAITCREATE,
+    FLUX_KVS_WATCH,
     FLUX_KVS_WATCH_FULL,
     FLUX_KVS_WATCH_UNIQ,
 )
@@ -49,12 +51,23 @@ def _val(data):
     return {"ver": 1, "type": "val", "data": base64.b64encode(data).decode()}
 
 
+def _symlink(link):
+    data = {"target": link.target}
+    if link.namespace is not None:
+        data["namespace"] = link.namespace
+    return {"ver": 1, "type": "symlink", "data": data}
+
+
 def _dir(entries, path):
-    """A dir tree object of ``{name: is a directory}``; references name no real blob."""
+    """A dir tree object of ``{name: is a directory, or a Symlink}``; references
+    name no real blob."""
     data = {}
-    for name, isdir in sorted(entries.items()):
+    for name, kind in sorted(entries.items()):
+        if isinstance(kind, Symlink):
+            data[name] = _symlink(kind)
+            continue
         key = f"{path}.{name}"
-        data[name] = {"ver": 1, "type": "dirref" if isdir else "valref", "data": [_blobref(key)]}
+        data[name] = {"ver": 1, "type": "dirref" if kind else "valref", "data": [_blobref(key)]}
     return {"ver": 1, "type": "dir", "data": data}
 
 
@@ -94,7 +107,8 @@ def _job_entry(inst, parts):
 
 
 def _listing(node):
-    return {name: isinstance(child, dict) for name, child in node.items()}
+    return {name: child if isinstance(child, Symlink) else isinstance(child, dict)
+            for name, child in node.items()}
 
 
 def _entry(inst, namespace, parts, readlink):
@@ -123,10 +137,7 @@ def _tree_object(inst, namespace, key, flags):
     parts = normalize(key)
     entry = _entry(inst, namespace, parts, flags & FLUX_KVS_READLINK)
     if isinstance(entry, Symlink):
-        data = {"target": entry.target}
-        if entry.namespace is not None:
-            data["namespace"] = entry.namespace
-        return {"ver": 1, "type": "symlink", "data": data}
+        return _symlink(entry)
     if flags & FLUX_KVS_READDIR:
         if not isinstance(entry, dict):
             raise OSError(errno.ENOTDIR, "Not a directory")
@@ -201,7 +212,10 @@ def _watch(inst, request):
     except OSError as exc:
         if exc.errno != errno.ENOENT or not flags & FLUX_KVS_WAITCREATE:
             raise
+    once = not flags & FLUX_KVS_WATCH  # FLUX_KVS_WAITCREATE alone: one answer, once it exists
     if last is not None:
+        if once:
+            return {"val": last}
         request.respond({"val": last})
 
     def watcher(name, keys):
@@ -225,6 +239,10 @@ def _watch(inst, request):
         if now == last and flags & (FLUX_KVS_WATCH_UNIQ | FLUX_KVS_WATCH_FULL):
             return
         last = now
+        if once:
+            inst.kvs.watchers.remove(watcher)
+            request.finish({"val": now})
+            return
         request.respond({"val": now})
 
     return request.follow(inst.kvs.watchers, watcher)
