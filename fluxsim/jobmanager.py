@@ -6,6 +6,7 @@ the exec system to run them.  Everything here runs with the instance lock held
 and at the instance's current time; nothing blocks.
 """
 
+import collections
 import errno
 import itertools
 import os
@@ -259,6 +260,8 @@ class JobManager:
         self.inactive_num_limit = inactive_num_limit
         self.heartbeat_period = heartbeat_period
         self._inactive = deque()  # purge candidates, oldest first
+        #: purged jobs by queue (None: no queue named), as job-list counts them
+        self.purged = collections.Counter()
         self._purge_armed = False
         self._last_ts = 0.0
 
@@ -536,8 +539,27 @@ class JobManager:
         doomed = list(itertools.islice(self._candidates(age_limit, num_limit), batch))
         for job in doomed:
             self._inactive.popleft()
-            self.jobs.pop(job.id, None)
+            self._forget(job)
         return [job.id for job in doomed]
+
+    def _forget(self, job):
+        self.jobs.pop(job.id, None)
+        self.purged[queue_of(job.jobspec)] += 1
+
+    def purge_candidate(self, jobid):
+        """The inactive job ``jobid``, else job-manager's purge-id error."""
+        for job in self._inactive:
+            if job.id == jobid:
+                return job
+        if jobid in self.jobs:
+            raise OSError(errno.EINVAL, "cannot purge active job")
+        raise OSError(errno.ENOENT, "id not found")
+
+    def purge_id(self, jobid):
+        """Purge the inactive job ``jobid`` (see :meth:`purge_candidate`)."""
+        job = self.purge_candidate(jobid)
+        self._inactive.remove(job)
+        self._forget(job)
 
     def _arm_purge(self):
         """Run the purge at the first heartbeat that could find a job to purge."""

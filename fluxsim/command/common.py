@@ -5,7 +5,7 @@ import os
 import re
 import sys
 
-__all__ = ["handle", "fail", "jobid", "ArgumentParser", "SetUpdate", "format_string"]
+__all__ = ["handle", "fail", "jobid", "signum", "ArgumentParser", "SetUpdate", "format_string"]
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -40,6 +40,19 @@ def jobid(text):
         return JobID(text)
     except (ValueError, TypeError, OSError):
         raise argparse.ArgumentTypeError(f"invalid JobID value: {text!r}") from None
+
+
+def signum(text):
+    """The signal number ``text`` names (``15``, ``TERM``, ``SIGTERM``), as
+    libutil's sigutil_signum reads it; None for no signal."""
+    import signal
+
+    try:
+        return int(text)
+    except ValueError:
+        name = text.upper()
+        number = getattr(signal, name if name.startswith("SIG") else f"SIG{name}", None)
+        return int(number) if isinstance(number, signal.Signals) else None
 
 
 def format_string(tool, subcommand, formats, name):

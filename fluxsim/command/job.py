@@ -1,5 +1,6 @@
 """``flux job`` (info, eventlog, attach, wait, status, urgency, raise, kill, id, last, memo,
-timeleft, taskmap) and ``flux cancel``.
+timeleft, taskmap; killall, raiseall, purge, stats in :mod:`fluxsim.command.jobadmin`) and
+``flux cancel``.
 
 Output and exit codes are flux-core 0.88's: ``attach`` prints the job's
 output and exits with its exit code (128 + N for signal N, 1 after a fatal
@@ -14,10 +15,11 @@ import json
 import math
 import os
 import re
-import signal
 import sys
 
 from fluxsim.command.common import ArgumentParser, fail, handle, jobid as jobid_type
+from fluxsim.command import jobadmin
+from fluxsim.command.common import signum as signal_number
 from fluxsim.resource import idset
 
 __all__ = ["main", "attach"]
@@ -502,15 +504,9 @@ def _cancel_command(argv):
 def _kill(args, h):
     import flux.job
 
-    signum = args.signal
-    try:
-        signum = int(signum)
-    except ValueError:
-        name = signum.upper()
-        try:
-            signum = int(getattr(signal, name if name.startswith("SIG") else f"SIG{name}"))
-        except AttributeError:
-            return fail("job", f"kill: Invalid signal {args.signal}")
+    signum = signal_number(args.signal)
+    if signum is None:
+        return fail("job", f"kill: Invalid signal {args.signal}")
     status = 0
     for jobid in args.ids:
         try:
@@ -646,18 +642,22 @@ _JOB = {"info": _info, "eventlog": _eventlog, "attach": _attach, "wait": _wait,
 _SUBCOMMANDS = [
     ("urgency", "Set job urgency (0-31, HOLD, EXPEDITE, DEFAULT)"),
     ("raise", "Raise exception on one or more jobs"),
+    ("raiseall", "Raise an exception on multiple jobs."),
     ("kill", "Send signal to one or more running jobs"),
+    ("killall", "Send signal to multiple running jobs"),
     ("attach", "Interactively attach to job"),
     ("status", "Wait for job(s) to complete and exit with largest exit code"),
     ("id", "Convert jobid(s) to another form"),
     ("eventlog", "Display eventlog for a job"),
     ("wait-event", "Wait for an event "),
     ("info", "Display info for a job"),
+    ("stats", "Get current job stats"),
     ("wait", "Wait for job(s) to complete."),
     ("memo", "Post an RFC 21 memo to a job"),
     ("taskmap", "Utility function for working with job task maps"),
     ("timeleft", "Find remaining runtime for job or enclosing instance"),
     ("last", "List my most recently submitted job id(s)"),
+    ("purge", "Purge the oldest inactive jobs"),
 ]
 
 
@@ -674,6 +674,8 @@ def main(prog, argv):
     """Run ``flux job ...`` or ``flux cancel ...``."""
     if prog == "cancel":
         return _cancel_command(argv)
+    if argv and argv[0] in jobadmin.COMMANDS:
+        return jobadmin.main(argv[0], argv[1:])
     if not argv or (argv[0] not in _JOB and argv[0] not in ("-h", "--help")):
         return _usage()
     args = _job_parser().parse_args(argv)

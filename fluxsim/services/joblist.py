@@ -217,9 +217,10 @@ def _list_attrs(inst, request):
 _STATE_COUNTERS = ("depend", "priority", "sched", "run", "cleanup", "inactive")
 
 
-def _stats(jobs, name=None):
+def _stats(jobs, purged, name=None):
     """job-list's statistics of ``jobs``: counts by state, and by how inactive
-    jobs ended (a job that failed without an exception counts as failed)."""
+    jobs ended (a job that failed without an exception counts as failed);
+    purged jobs leave every count but ``inactive_purged``."""
     states = dict.fromkeys(_STATE_COUNTERS, 0)
     ended = {"successful": 0, "failed": 0, "canceled": 0, "timeout": 0}
     for job in jobs:
@@ -236,8 +237,7 @@ def _stats(jobs, name=None):
         else:
             ended["failed"] += 1
     states["total"] = sum(states.values())
-    # purged jobs leave every count (fluxsim does not count them)
-    out = {"job_states": states, **ended, "inactive_purged": 0}
+    out = {"job_states": states, **ended, "inactive_purged": purged}
     if name is not None:
         out["name"] = name
     return out
@@ -245,11 +245,12 @@ def _stats(jobs, name=None):
 
 def _job_stats(inst, request):
     jobs = list(inst.jobmanager.jobs.values())
+    purged = inst.jobmanager.purged
     queues = [
-        _stats([j for j in jobs if queue_of(j.jobspec) == name], name)
+        _stats([j for j in jobs if queue_of(j.jobspec) == name], purged[name], name)
         for name in inst.queues.names
     ] if inst.queues else []
-    return {**_stats(jobs), "queues": queues}
+    return {**_stats(jobs, sum(purged.values())), "queues": queues}
 
 
 TOPICS = {

@@ -1,10 +1,11 @@
-"""job-manager: wait, raise, kill, urgency, purge, drain and idle, with its checks and messages."""
+"""job-manager: wait, raise, kill, urgency, purge, drain, idle, killall, raiseall and
+stats, with its checks and messages."""
 
 import errno
 import signal
 
 from fluxsim.annotations import update as update_annotations
-from fluxsim.constants import FLUX_JOBID_ANY, State
+from fluxsim.constants import FLUX_JOBID_ANY, FLUX_USERID_UNKNOWN, State
 from fluxsim.jobmanager import PURGE_BATCH_MAX
 
 __all__ = ["TOPICS", "wait_response"]
@@ -90,6 +91,66 @@ def _purge(inst, request):
     if not force:
         return {"count": manager.purge_count(age, num)}
     return {"count": len(manager.purge(age, num, batch))}
+
+
+def _purge_id(inst, request):
+    payload = request.payload
+    jobid, force = payload["id"], payload["force"]
+    if not isinstance(jobid, int) or isinstance(force, str):
+        raise OSError(errno.EPROTO, "Protocol error")
+    if jobid == FLUX_JOBID_ANY:
+        raise OSError(errno.EINVAL, "Invalid argument")
+    if force:
+        inst.jobmanager.purge_id(jobid)
+    else:
+        inst.jobmanager.purge_candidate(jobid)
+    return {"count": 1}
+
+
+def _targets(inst, request, states):
+    """The active jobs in ``states`` of the payload's ``userid`` (FLUX_USERID_UNKNOWN: all)."""
+    userid = request.payload["userid"]
+    if not isinstance(userid, int):
+        raise OSError(errno.EPROTO, "Protocol error")
+    return [job for job in list(inst.jobmanager.jobs.values())
+            if job.state & states and userid in (FLUX_USERID_UNKNOWN, job.userid)]
+
+
+def _killall(inst, request):
+    payload = request.payload
+    dry_run, signum = payload["dry_run"], payload["signum"]
+    if not isinstance(signum, int) or not 0 < signum < signal.NSIG:
+        raise OSError(errno.EINVAL, "Invalid signal number")
+    jobs = _targets(inst, request, State.RUNNING)
+    if not dry_run:
+        for job in jobs:
+            inst.execution.signal(job, signum)
+    return {"count": len(jobs), "errors": 0}
+
+
+def _raiseall(inst, request):
+    payload = request.payload
+    dry_run, states, severity = payload["dry_run"], payload["states"], payload["severity"]
+    etype, note = payload["type"], payload.get("note", "")
+    if not isinstance(states, int) or not isinstance(severity, int):
+        raise OSError(errno.EPROTO, "Protocol error")
+    if not 0 <= severity <= 7:
+        raise OSError(errno.EPROTO, "invalid exception severity")
+    if not isinstance(etype, str) or not etype or any(c.isspace() or c == "=" for c in etype):
+        raise OSError(errno.EPROTO, "invalid exception type")
+    jobs = _targets(inst, request, State(states) & State.ACTIVE)
+    if not dry_run:
+        for job in jobs:
+            if job.active:  # a fatal exception on one may have ended another's dependents
+                inst.jobmanager.raise_exception(job, etype, severity, note, request.userid)
+    return {"count": len(jobs), "errors": 0}
+
+
+def _stats(inst, request):
+    manager = inst.jobmanager
+    active = sum(1 for job in manager.jobs.values() if job.active)
+    return {"active_jobs": active, "inactive_jobs": len(manager.jobs) - active,
+            "max_jobid": max(manager.jobs, default=0)}
 
 
 def wait_response(job):
@@ -256,6 +317,10 @@ TOPICS = {
     "job-manager.idle": _idle,
     "job-manager.kill": _kill,
     "job-manager.purge": _purge,
+    "job-manager.purge-id": _purge_id,
+    "job-manager.killall": _killall,
+    "job-manager.raiseall": _raiseall,
+    "job-manager.stats-get": _stats,
     "job-manager.raise": _raise,
     "job-manager.urgency": _urgency,
     "job-manager.wait": _wait,
