@@ -29,6 +29,8 @@ SUBCOMMANDS = {
     "jobs": "jobs",
     "lsattr": "instance",
     "module": "module",
+    "pgrep": "pgrep",
+    "pkill": "pgrep",
     "proxy": "proxy",
     "python": "instance",
     "queue": "queue",

@@ -95,6 +95,29 @@ _STATE_EMOJI = {"N": "\U0001f381", "D": "\U0001f6d1", "P": "\U0001f6a6", "S": "\
 _RESULT_EMOJI = {"CD": "\U0001f600", "F": "\U0001f4a9", "CA": "\U0001f4a5", "TO": "\u231b"}
 
 
+class DependencyList(list):
+    """A job's dependencies as flux's formats print them: comma-joined, a
+    ``begin-time=T`` as ``begin@HH:MM`` (today) or ``begin@MonDD-HH:MM`` (and
+    ``:SS`` when the seconds are not zero)."""
+
+    def __init__(self, items):
+        import datetime
+
+        shown = []
+        for dep in items:
+            if dep.startswith("begin-time="):
+                when = datetime.datetime.fromtimestamp(float(dep.partition("=")[2])).astimezone()
+                today = when.date() == datetime.datetime.today().date()
+                dep = f"begin@{when:%H:%M}" if today else f"begin@{when:%b%d-%H:%M}"
+                if when.second > 0:
+                    dep += f":{when:%S}"
+            shown.append(dep)
+        super().__init__(shown)
+
+    def __str__(self):
+        return ",".join(self)
+
+
 class JobInfo:
     """Job information with flux's computed attributes (returncode, status...).
 
@@ -124,7 +147,7 @@ class JobInfo:
         data["annotations"] = AnnotationsInfo(data.get("annotations", {}))
         data["sched"] = data["annotations"].sched
         data["user"] = data["annotations"].user
-        data.setdefault("dependencies", [])
+        data["dependencies"] = DependencyList(data.get("dependencies", []))
         self._data = data
 
     def __getattr__(self, attr):
@@ -194,7 +217,7 @@ class JobInfo:
         if state == "PRIORITY":
             return "priority-wait"
         if state == "DEPEND":
-            return "depends:" + ",".join(self.dependencies)
+            return f"depends:{self.dependencies}"
         if state == "SCHED":
             t_estimate = self.sched.t_estimate
             if isinstance(t_estimate, (int, float)):

@@ -149,8 +149,9 @@ def _raiseall(inst, request):
 def _stats(inst, request):
     manager = inst.jobmanager
     active = sum(1 for job in manager.jobs.values() if job.active)
+    # fluxsim runs no housekeeping: none is running
     return {"active_jobs": active, "inactive_jobs": len(manager.jobs) - active,
-            "max_jobid": max(manager.jobs, default=0)}
+            "max_jobid": max(manager.jobs, default=0), "housekeeping": {"running": {}}}
 
 
 def wait_response(job):
