@@ -19,19 +19,15 @@ import sys
 from itertools import islice
 
 from fluxsim.command.common import SetUpdate, handle
+from fluxsim.command.jobs import FORMATS as JOBS_FORMATS
 
 __all__ = ["main"]
 
-#: flux-core 0.88's named formats of ``flux pgrep -o``
+#: flux-core 0.88's named formats of ``flux pgrep -o`` (full and long are flux jobs')
 FORMATS = {
     "default": "{id.f58}",
-    "full": ("{id.f58:>12} ?:{queue:<8.8} +:{username:<8} {name:<10.10+} "
-             "{status_abbrev:>2.2} {ntasks:>6} {nnodes:>6h} "
-             "{contextual_time!F:>8h} {contextual_info}"),
-    "long": ("{id.f58:>12} ?:{queue:<8.8} +:{username:<8} {name:<10.10+} "
-             "{status:>9.9} {ntasks:>6} {nnodes:>6h} "
-             "{t_submit!d:%b%d %R::>12} {t_remaining!F:>12h} "
-             "{contextual_time!F:>8h} {contextual_info}"),
+    "full": JOBS_FORMATS["default"],
+    "long": JOBS_FORMATS["long"],
     "deps": ("{id.f58:>12} ?:{queue:<8.8} {name:<10.10+} {urgency:<3} "
              "{priority:<12} {state:<8.8} {dependencies}"),
 }
