@@ -25,7 +25,9 @@ SHAPES = {
     "kvs": 1,
     "kvs_command": 1,
     "pgrep": 1,
+    "proxy": 2,
     "taskmap": "four nodes",
+    "urgency": 1,
 }
 
 
