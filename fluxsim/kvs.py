@@ -28,6 +28,7 @@ from fluxsim.constants import (
     FLUX_KVS_WATCH_UNIQ,
 )
 from fluxsim.future import Future, invalid_argument
+from fluxsim.services.kvsstore import val_object as _val
 
 __all__ = [
     "KVSDir",
@@ -144,10 +145,6 @@ class _Ops(list):
         if not key:
             raise invalid_argument()
         self.append({"key": key, "flags": 0, "dirent": dirent})
-
-
-def _val(data):
-    return {"ver": 1, "type": "val", "data": base64.b64encode(data).decode()}
 
 
 def _ops(flux_handle, kvstxn):

@@ -32,6 +32,7 @@ from fluxsim.constants import (
     FLUX_KVS_WATCH_FULL,
     FLUX_KVS_WATCH_UNIQ,
 )
+from fluxsim.services.kvsstore import val_object as _val
 
 __all__ = ["main"]
 
@@ -160,10 +161,6 @@ def _op(key, dirent, flags=0):
     if not key:
         raise _Exit(f"{key}: {os.strerror(errno.EINVAL)}")
     return {"key": key, "flags": flags, "dirent": dirent}
-
-
-def _val(data):
-    return {"ver": 1, "type": "val", "data": base64.b64encode(data).decode()}
 
 
 def _text(data):

@@ -20,7 +20,6 @@ resolves to; FLUX_KVS_WATCH_UNIQ skips a value equal to the last.  It ends
 with an error when the key goes away, or ENODATA when cancelled.
 """
 
-import base64
 import errno
 import hashlib
 import time
@@ -36,6 +35,7 @@ from fluxsim.constants import (
 from fluxsim.job.JobID import JobID
 from fluxsim.services import jobdir
 from fluxsim.services.kvsstore import Symlink, normalize
+from fluxsim.services.kvsstore import val_object as _val
 
 __all__ = ["TOPICS", "FLUX_KVS_READDIR"]
 
@@ -45,10 +45,6 @@ _ID_PARTS = 4
 
 def _blobref(text):
     return "sha1-" + hashlib.sha1(text.encode()).hexdigest()
-
-
-def _val(data):
-    return {"ver": 1, "type": "val", "data": base64.b64encode(data).decode()}
 
 
 def _symlink(link):

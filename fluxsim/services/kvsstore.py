@@ -15,7 +15,7 @@ import errno
 import os
 from dataclasses import dataclass
 
-__all__ = ["KVSStore", "Namespace", "Symlink", "normalize"]
+__all__ = ["KVSStore", "Namespace", "Symlink", "normalize", "val_object"]
 
 #: symlinks followed in one lookup before ELOOP (libkvs' SYMLINK_CYCLE_LIMIT)
 SYMLINK_LIMIT = 10
@@ -32,6 +32,11 @@ class Symlink:
 def normalize(key):
     """The key's components (``"a..b."`` is ``a.b``); none for the root."""
     return [part for part in key.split(".") if part]
+
+
+def val_object(data):
+    """The RFC 11 ``val`` tree object of ``data`` (bytes)."""
+    return {"ver": 1, "type": "val", "data": base64.b64encode(data).decode()}
 
 
 def _error(number):
