@@ -61,19 +61,21 @@ _GPU_BITS = (1 << _SHIFT) - 1
 #: The least key of a rank with a free core.
 _ONE_CORE = 1 << _SHIFT
 
-_frozen_cache = {}
+
+class _FrozenIds(dict):
+    """Id masks to frozensets of ids: allocations repeat the same few id sets,
+    so they share them, and a hit is one subscript."""
+
+    def __missing__(self, mask):
+        ids = frozenset(idset.from_mask(mask))
+        if len(self) < 65536:
+            self[mask] = ids
+        return ids
+
+
+_frozen = _FrozenIds()
 # RankInfo(...) runs NamedTuple's Python-level __new__; this is the C one.
 _rank_info = tuple.__new__
-
-
-def _frozen(mask):
-    # Allocations repeat the same few id sets; share their frozensets.
-    ids = _frozen_cache.get(mask)
-    if ids is None:
-        ids = frozenset(idset.from_mask(mask))
-        if len(_frozen_cache) < 65536:
-            _frozen_cache[mask] = ids
-    return ids
 
 
 def _lowest(mask, k):
@@ -245,34 +247,37 @@ class Pool:
     #: each insertion or removal moves its tail).
     _least_key = _ONE_CORE
 
-    def _bucket_add(self, pos, key=None):
-        if key is None:
-            key = self._key(pos)
-        if key < self._least_key:
-            return
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            self._buckets[key] = [pos]
-            insort(self._keys, key)
-        else:
-            insort(bucket, pos)
+    def _bucket_add(self, pos):
+        self._bucket_move(pos, None, self._key(pos))
 
-    def _bucket_remove(self, pos, key=None):
-        if key is None:
-            key = self._key(pos)
-        if key < self._least_key:
-            return
-        bucket = self._buckets[key]
-        if len(bucket) == 1:
-            del self._buckets[key]
-            del self._keys[bisect_left(self._keys, key)]
-        else:
-            del bucket[bisect_left(bucket, pos)]
+    def _bucket_remove(self, pos):
+        self._bucket_move(pos, self._key(pos), None)
 
     def _bucket_move(self, pos, old, new):
-        if old != new:
-            self._bucket_remove(pos, old)
-            self._bucket_add(pos, new)
+        """Move rank ``pos`` from bucket key ``old`` to ``new`` (None: no bucket).
+
+        One call a rank touched: an allocation moves a few ranks, millions
+        of times in a replay.
+        """
+        if old == new:
+            return
+        least = self._least_key
+        buckets = self._buckets
+        if old is not None and old >= least:
+            bucket = buckets[old]
+            if len(bucket) == 1:
+                del buckets[old]
+                keys = self._keys
+                del keys[bisect_left(keys, old)]
+            else:
+                del bucket[bisect_left(bucket, pos)]
+        if new is not None and new >= least:
+            bucket = buckets.get(new)
+            if bucket is None:
+                buckets[new] = [pos]
+                insort(self._keys, new)
+            else:
+                insort(bucket, pos)
 
     def _walk(self, min_cores, min_gpus):
         """Bucket keys to visit for ranks with at least this much free.
@@ -432,19 +437,23 @@ class Pool:
         move = self._bucket_move
         rank_of, hostname = topo.rank, topo.hostname
         undo = self._undo
+        frozen = _frozen
         selected.sort()
         ranks = {}
         for pos, cores, gpus in selected:
             if undo is not None:
                 undo.append(("rank", pos, free_cores[pos], free_gpus[pos]))
-            old = (nfree_cores[pos] << _SHIFT) | nfree_gpus[pos]
+            nc = nfree_cores[pos]
+            ng = nfree_gpus[pos]
+            old = (nc << _SHIFT) | ng
             free_cores[pos] ^= cores
-            free_gpus[pos] ^= gpus
-            nfree_cores[pos] -= cores.bit_count()
-            nfree_gpus[pos] -= gpus.bit_count()
-            move(pos, old, (nfree_cores[pos] << _SHIFT) | nfree_gpus[pos])
+            nfree_cores[pos] = nc = nc - cores.bit_count()
+            if gpus:
+                free_gpus[pos] ^= gpus
+                nfree_gpus[pos] = ng = ng - gpus.bit_count()
+            move(pos, old, (nc << _SHIFT) | ng)
             rank = rank_of[pos]
-            ranks[rank] = _rank_info(RankInfo, (rank, hostname[pos], _frozen(cores), _frozen(gpus)))
+            ranks[rank] = _rank_info(RankInfo, (rank, hostname[pos], frozen[cores], frozen[gpus]))
         properties = {}
         if topo.properties:
             for name, members in topo.properties.items():
@@ -469,13 +478,16 @@ class Pool:
         for pos, cores, gpus in job[1]:
             if undo is not None:
                 undo.append(("rank", pos, free_cores[pos], free_gpus[pos]))
-            old = (nfree_cores[pos] << _SHIFT) | nfree_gpus[pos]
+            nc = nfree_cores[pos]
+            ng = nfree_gpus[pos]
+            old = (nc << _SHIFT) | ng
             free_cores[pos] |= cores
-            free_gpus[pos] |= gpus
-            nfree_cores[pos] += cores.bit_count()
-            nfree_gpus[pos] += gpus.bit_count()
+            nfree_cores[pos] = nc = nc + cores.bit_count()
+            if gpus:
+                free_gpus[pos] |= gpus
+                nfree_gpus[pos] = ng = ng + gpus.bit_count()
             if up[pos]:
-                move(pos, old, (nfree_cores[pos] << _SHIFT) | nfree_gpus[pos])
+                move(pos, old, (nc << _SHIFT) | ng)
         self.generation += 1
 
     # -- feasibility ----------------------------------------------------------------
