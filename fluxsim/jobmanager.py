@@ -202,6 +202,12 @@ def queue_of(spec):
     0.88 ``{s?{s?{s?s}}}``; recorded: ``flux job submit --flags=novalidate``
     of a jobspec whose attributes are ``[1]`` fails with "Invalid argument").
     """
+    if type(spec) is dict:  # the usual jobspec, at once
+        attributes = spec.get("attributes")
+        if type(attributes) is dict:
+            system = attributes.get("system")
+            if type(system) is dict and "queue" not in system:
+                return None
     queue = None
     if isinstance(spec, dict):
         attributes = spec.get("attributes", {})

@@ -40,6 +40,7 @@ import heapq
 import time as _time
 
 from fluxsim.constants import FLUX_JOB_PRIORITY_MIN as PRIORITY_MIN
+from fluxsim.constants import Result
 from fluxsim.jobmanager import FluidGenerator, job_result, priority_of, queue_of
 from fluxsim.resource.rv1 import Rv1, deadline
 from fluxsim.resource.status import ResourceStatus, node_failure
@@ -54,6 +55,8 @@ MODES = ("fast", "instance")
 SIGTERM = 15
 SIGALRM = 14
 
+# An enum member's ``.name`` is a descriptor call; a record is made per job.
+_RESULT_NAMES = {result: result.name for result in Result}
 
 
 class JobRecord:
@@ -123,7 +126,7 @@ class JobRecord:
         self.end = now
         self.status = status
         self.exception = exception
-        self.result = job_result(self.start is not None, status, exception).name
+        self.result = _RESULT_NAMES[job_result(self.start is not None, status, exception)]
 
     def key(self):
         """What two engines must agree on: (name, jobid, start, end, R_lite, result)."""
