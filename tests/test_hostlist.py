@@ -5,6 +5,8 @@ Expected values are libhostlist's own tests
 """
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fluxsim.resource import hostlist
 
@@ -127,3 +129,25 @@ def test_encode_does_not_sort_or_dedupe(hosts, encoded):
 def test_rfc29_example():
     # RFC 29: four consecutive hosts compress to one bracketed range.
     assert hostlist.encode(["node0", "node1", "node2", "node3"]) == "node[0-3]"
+
+
+# Names of a few prefixes (with digits inside, empty, or none of a number),
+# numbers with and without zero padding: the nodelist fast path of
+# ``encode`` must give what building the runs one name at a time gives.
+_NAMES = st.builds(
+    lambda prefix, number, width: prefix + (str(number).zfill(width) if width >= 0 else ""),
+    st.sampled_from(["node", "n1x", "", "login", "rack-2-"]),
+    st.integers(0, 120),
+    st.integers(-1, 3),
+)
+
+
+@given(st.lists(_NAMES, max_size=12))
+def test_encode_of_names_is_the_runs_encoding(hosts):
+    assert hostlist.encode(hosts) == hostlist.Hostlist(hosts).encode()
+
+
+@given(st.sets(st.integers(0, 300), min_size=2).map(sorted), st.integers(0, 4))
+def test_encode_of_an_ascending_nodelist_is_the_runs_encoding(numbers, width):
+    hosts = [f"node{str(n).zfill(width)}" for n in numbers]
+    assert hostlist.encode(hosts) == hostlist.Hostlist(hosts).encode()

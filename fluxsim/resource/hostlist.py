@@ -29,6 +29,7 @@ import functools
 import numbers
 
 from fluxsim import wrapper
+from fluxsim.resource import idset
 
 __all__ = ["Hostlist", "decode", "encode"]
 
@@ -219,14 +220,20 @@ def _decode_ranges(s, ranges):
 _PLAIN = {}
 
 
-def _append_item(ranges, item):
-    """Append hostlist string ``item`` to ``ranges``; return how many hosts it had."""
+def _plain_range(item):
+    """The range of ``item`` if it is a plain host name (the common case: no
+    tokenizing needed), else None.  Never change it: ``_append`` copies."""
     hr = _PLAIN.get(item)
     if hr is None and item and not any(c in "[]\t, " for c in item):
-        # a plain host name, the common case: no tokenizing needed
         hr = _host_range(item)
         if len(_PLAIN) < 65536:
             _PLAIN[item] = hr
+    return hr
+
+
+def _append_item(ranges, item):
+    """Append hostlist string ``item`` to ``ranges``; return how many hosts it had."""
+    hr = _plain_range(item)
     if hr is not None:
         _append(ranges, hr)
         return 1
@@ -552,7 +559,33 @@ def encode(hosts):
     string (flux's ``Hostlist(list)`` appends each item decoded).  A single
     string is re-encoded.  Order and duplicates are kept.
     """
+    if isinstance(hosts, (list, tuple)) and len(hosts) > 1:
+        encoded = _encode_ascending(hosts)
+        if encoded is not None:
+            return encoded
     return Hostlist(hosts).encode()
+
+
+def _encode_ascending(hosts):
+    """``prefix[ranges]`` of plain names of one prefix in increasing number
+    order (a nodelist, the usual case), or None for any other list.
+
+    Such a list is one run per stretch of consecutive numbers, which is the
+    idset encoding of the numbers; it spares building the runs one name at
+    a time (a trace's metrics encode tens of thousands of nodelists).
+    """
+    prefix = None
+    numbers = []
+    for name in hosts:
+        hr = _plain_range(name) if type(name) is str else None
+        if (hr is None or hr.single or (prefix is not None and hr.prefix != prefix)
+                or hr.width != len(str(hr.lo))):  # zero padded
+            return None
+        prefix = hr.prefix
+        numbers.append(hr.lo)
+    if any(b <= a for a, b in zip(numbers, numbers[1:])):
+        return None
+    return f"{prefix}[{idset.encode(numbers)}]"
 
 
 def _ranged_string(ranges):
