@@ -343,6 +343,13 @@ class FluxionPool(Pool):
                 k = min(k, len(gpus) // g)
             if k < need or k == math.inf:
                 continue
+            if stop and not found and not nnodes and k >= S:
+                # The first node holds every slot: the walk stops here, and
+                # a node's slots sort in the order they were cut (their ids
+                # run one way), so they are its first S.
+                if whole:
+                    return [(pos, topo.cores[pos], topo.gpus[pos])]
+                return [(pos, _mask(cores[:S * c]), _mask(gpus[:S * g]) if g else 0)]
             fixed = 1 + (2 + factor[pos]) * (c + g)
             count = S if nnodes else k
             if single:
