@@ -130,7 +130,9 @@ class FluxionPool(Pool):
         self.graph_start = int(R.starttime or 0)
         self.graph_end = int(R.expiration) if R.expiration else END_OF_TIME
         self.reservations = {}  # jobid -> (start, end, selected)
-        self._now = self.graph_start  # the time of the match being made
+        # (pool generation, requests whose match without reservation could
+        # only say "not now" at that generation)
+        self._busy = (-1, set())
         self._exclusive = {}  # jobid -> positions held whole
         self._satisfiable = {}  # (request numbers, constraint key) -> bool
         self._rankings = {}  # (cores, GPUs, by node) -> positions best first, or None
@@ -169,16 +171,21 @@ class FluxionPool(Pool):
             if isinstance(request.error, MatchError):
                 raise request.error
             raise InfeasibleRequest(UNSATISFIABLE)
+        generation, busy = self._busy
+        if not reserve and generation == self.generation and request in busy:
+            # asked again while the pool is as it was (a backfill walk over
+            # a long queue asks job after job, which share their requests)
+            raise InsufficientResources("insufficient resources")
         at = int(now)
-        self._now = at
         duration = self.duration_of(request)
         allowed = self._topo.match(request.constraint) if request.constraint is not None else None
         self._precheck(request, allowed, reserve)
         selected = None
         # what is free now bounds a window that starts now: a quick
         # necessary test on the free counts by bucket spares the walk
-        if self._fits_somehow(request.cores, request.gpus, request.nslots, request.nnodes,
-                              request.exclusive or self.policy.node_exclusive):
+        fits = self._fits_somehow(request.cores, request.gpus, request.nslots, request.nnodes,
+                                  request.exclusive or self.policy.node_exclusive)
+        if fits:
             selected = self._select(request, self._available_now(at, duration), allowed, True)
         if selected is not None:
             return "alloc", self._allocate(jobid, request, at, duration, selected)
@@ -192,6 +199,13 @@ class FluxionPool(Pool):
             not reserve and self._nodes_short(request, allowed, self.graph_end - 1)
         ):
             raise InfeasibleRequest(UNSATISFIABLE)
+        if not reserve and not fits:
+            # every step above depends on the request and on what the
+            # generation counts (free, up, held whole), not on reservations
+            generation, busy = self._busy
+            if generation != self.generation:
+                self._busy = (self.generation, busy := set())
+            busy.add(request)
         raise InsufficientResources("insufficient resources")
 
     def _precheck(self, request, allowed, reserve):
@@ -266,18 +280,28 @@ class FluxionPool(Pool):
         times.update(stop for _b, stop, _sel in self.reservations.values())
         cores, gpus = list(self._free_cores), list(self._free_gpus)
         need = request.cores * request.nslots * max(1, request.nnodes)
-        positions = [p for p in range(len(cores))
-                     if self._up[p] and (allowed is None or p in allowed)]
+        counted = [self._up[p] and (allowed is None or p in allowed) for p in range(len(cores))]
+        positions = list(compress(range(len(cores)), counted))
+        # the free core total of the counted nodes, kept as jobs end
+        free = sum(map(int.bit_count, map(cores.__getitem__, positions)))
         index = 0
         for t in sorted(t for t in times if at < t < self.graph_end):
             while index < len(running) and running[index][0] <= t:
                 for pos, c, g in running[index][1]:
-                    cores[pos] |= c
+                    before = cores[pos]
+                    cores[pos] = before | c
                     gpus[pos] |= g
+                    if counted[pos]:
+                        free += cores[pos].bit_count() - before.bit_count()
                 index += 1
-            window = self._less_reserved(list(cores), list(gpus), t, t + duration)
-            if sum(map(int.bit_count, map(window[0].__getitem__, positions))) < need:
+            if self.reservations:
+                window = self._less_reserved(list(cores), list(gpus), t, t + duration)
+                if sum(map(int.bit_count, map(window[0].__getitem__, positions))) < need:
+                    continue
+            elif free < need:
                 continue
+            else:
+                window = (cores, gpus)  # read only by the walk
             selected = self._select(request, window, allowed, True)
             if selected is not None:
                 return t, selected
