@@ -14,7 +14,9 @@
   summary; ``--plot`` in one row): Fluxion fcfs and easy, fifo with and
   without ``--plot``, backfill, conservative.  Each row is the fastest of ``--repeat`` runs
   (conservative, which takes minutes, runs once), with the replay's own wall
-  time from ``summary.csv`` and the rest of the command beside it.
+  time from ``summary.csv`` and the rest of the command beside it; and
+  ``floor.py``, the least work CPython does for such a command (no
+  scheduling), as a yardstick in the same run.
 
 Numbers, not pass/fail: results are printed as Markdown tables and saved to
 ``benchmarks/out/bench_trace.json``.  The Gaia benchmarks are skipped when
@@ -199,20 +201,30 @@ CLI_CASES = (
 )
 
 
-def simulate_command(options, out):
-    """Run ``fluxsim simulate`` on the Gaia trace once; returns (wall, CPU, summary dict)."""
-    # -m from the checkout: the code under test, whatever is installed.
-    command = [sys.executable, "-m", "fluxsim.cli", "simulate", str(GAIA), "--out", str(out),
-               "--quiet", *options]
+def _timed(command):
+    """Run ``command`` from the checkout; returns (wall, CPU of user + sys)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=ROOT)
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     if status != 0:
         raise RuntimeError(f"{' '.join(command)} failed with wait status {status}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def simulate_command(options, out):
+    """Run ``fluxsim simulate`` on the Gaia trace once; returns (wall, CPU, summary dict)."""
+    # -m from the checkout: the code under test, whatever is installed.
+    wall, cpu = _timed([sys.executable, "-m", "fluxsim.cli", "simulate", str(GAIA),
+                        "--out", str(out), "--quiet", *options])
     with open(out / "summary.csv", newline="", encoding="utf-8") as f:
         summary = {row["metric"]: row["value"] for row in csv.DictReader(f)}
-    return wall, usage.ru_utime + usage.ru_stime, summary
+    return wall, cpu, summary
+
+
+def floor_command(out):
+    """Run ``floor.py`` on the Gaia trace once (no scheduling: see its docstring)."""
+    return _timed([sys.executable, str(ROOT / "benchmarks" / "floor.py"), str(GAIA), str(out)])
 
 
 def bench_cli(repeat):
@@ -234,6 +246,19 @@ def bench_cli(repeat):
             "rest": round(wall - replay_wall, 2),
             "runs": len(runs),
         })
+    runs = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            runs.append(floor_command(Path(tmp)))
+    wall = min(run[0] for run in runs)
+    rows.append({
+        "command": "floor.py (no scheduling)",
+        "jobs": rows[0]["jobs"],
+        "wall": round(wall, 2),
+        "cpu": round(min(run[1] for run in runs), 2),
+        "rate": round(rows[0]["jobs"] / wall),
+        "runs": len(runs),
+    })
     print(f"\nWhole command, Gaia trace (fastest of up to {repeat} runs; cpu: user + sys):\n")
     print(table(rows, ["command", "jobs", "wall", "cpu", "rate", "replay", "rest", "runs"]))
     return rows
