@@ -11,7 +11,9 @@ import pytest
 import fluxsim
 
 FLUXSIM = os.path.join(os.path.dirname(sys.executable), "fluxsim")
-REAL_FLUX = "/opt/flux/bin/flux"
+#: real Flux's ``flux`` (found by path: inside ``fluxsim start`` the ``flux`` on PATH is
+#: fluxsim's); ``FLUXSIM_REAL_FLUX`` names another install's
+REAL_FLUX = os.environ.get("FLUXSIM_REAL_FLUX") or "/opt/flux/bin/flux"
 #: the ``start`` commands a script is run under: fluxsim's, and real Flux's where it exists
 STARTS = [
     pytest.param([sys.executable, "-m", "fluxsim.cli", "start"], id="fluxsim"),
