@@ -212,7 +212,9 @@ def test_blocked_waiter_released_by_shutdown():
     inst.shutdown()
     t.join(10)
     assert not t.is_alive()
-    assert errors and errors[0].errno == errno.ENOSYS
+    # a waiter blocked in a request gets the broker's ENOSYS; one caught between
+    # two requests finds the connection gone (ECONNRESET): either way it is released
+    assert errors and errors[0].errno in (errno.ENOSYS, errno.ECONNRESET)
 
 
 def test_job_environment_from_jobspec(tmp_path):
