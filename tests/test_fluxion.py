@@ -270,3 +270,41 @@ def test_node_requests_on_nodes_of_one_number_are_sorted_as_fluxion_sorts_ties(p
     for jobid in range(1, 6):
         request = n(tasks=2, nodes=2)
         assert fast.match(jobid, request, 100)[1].dumps() == full.match(jobid, request, 100)[1].dumps()
+
+
+def test_not_now_holds_while_only_allocations_follow_and_ends_with_a_release():
+    # "not now" is remembered by the request's numbers (a backfill walk asks
+    # job after job of one shape); an allocation only takes, so the answer
+    # stays; a free or a node coming up may change it
+    pool = FluxionPool(Rv1.from_shape(2, 2), FluxionConfig())
+    pool.match(1, n(3, duration=100), 0)
+    for jobid, request in ((2, n(2)), (3, n(2, duration=50)), (4, n(2))):
+        with pytest.raises(InsufficientResources):
+            pool.match(jobid, request, 0)
+    assert pool.match(5, n(1), 0)[0] == "alloc"
+    with pytest.raises(InsufficientResources):
+        pool.match(6, n(2), 0)
+    pool.free(1)
+    assert pool.match(6, n(2), 0)[0] == "alloc"
+    pool.mark_down([0, 1])
+    pool.free(5)
+    pool.free(6)
+    with pytest.raises(InsufficientResources):
+        pool.match(7, n(2, duration=10), 0)  # nothing up, not more nodes asked for than exist
+    pool.mark_up([0])
+    assert pool.match(7, n(2, duration=10), 0)[0] == "alloc"
+
+
+def test_a_constrained_request_not_now_becomes_never_when_its_nodes_are_held_for_good():
+    # a node request under a constraint is denied when too few of its nodes
+    # stay free to the end of the graph (held whole, without end): an
+    # allocation can do that, so its "not now" is not remembered
+    pool = FluxionPool(Rv1.from_shape(3, 2), FluxionConfig())
+    both = {"hostlist": ["node[0-1]"]}
+    for jobid, node in ((1, "node0"), (5, "node2")):  # one idle node left: not now
+        pool.match(jobid, FluxionRequest(0, False, 1, 1, 0, 100.0, {"hostlist": [node]}), 0)
+    with pytest.raises(InsufficientResources):
+        pool.match(2, FluxionRequest(2, True, 1, 2, 0, 10.0, both), 0)
+    pool.match(3, FluxionRequest(1, True, 1, 2, 0, 0.0, {"hostlist": ["node1"]}), 0)
+    with pytest.raises(InfeasibleRequest):
+        pool.match(4, FluxionRequest(2, True, 1, 2, 0, 10.0, both), 0)

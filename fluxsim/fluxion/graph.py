@@ -36,7 +36,7 @@ against running jobs' end times and the loop's other reservations.
 
 import math
 import re
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from itertools import compress, repeat
 from operator import floordiv, itemgetter
 
@@ -54,6 +54,7 @@ UNSATISFIABLE = 'alloc denied due to type="unsatisfiable"'
 MATCH_ERROR = 'alloc denied due to type="match error"'
 
 _UNTOUCHED = (1 << 64) - 1
+_LAST = float("inf")  # after every job id, in an (end time, jobid) entry
 _DIGITS = re.compile(r"(\d+)$")
 
 
@@ -130,10 +131,15 @@ class FluxionPool(Pool):
         self.graph_start = int(R.starttime or 0)
         self.graph_end = int(R.expiration) if R.expiration else END_OF_TIME
         self.reservations = {}  # jobid -> (start, end, selected)
-        # (pool generation, requests whose match without reservation could
-        # only say "not now" at that generation)
+        # (pool release generation, the requests without constraint, and
+        # their numbers (request.key()), whose match without reservation
+        # could only say "not now" since then)
         self._busy = (-1, set())
         self._exclusive = {}  # jobid -> positions held whole
+        # (end time, jobid) of every allocation, in order, once a reservation
+        # was looked for (None before): its candidate times, without sorting
+        # the running jobs at every search
+        self._ends = None
         self._satisfiable = {}  # (request numbers, constraint key) -> bool
         self._rankings = {}  # (cores, GPUs, by node) -> positions best first, or None
         self._writer_named = False  # see writer.jgf
@@ -171,13 +177,18 @@ class FluxionPool(Pool):
             if isinstance(request.error, MatchError):
                 raise request.error
             raise InfeasibleRequest(UNSATISFIABLE)
+        # asked again while the pool has only allocated since (a backfill walk
+        # over a long queue asks job after job, many of one shape, and
+        # allocates some of them): the request itself, or its numbers
         generation, busy = self._busy
-        if not reserve and generation == self.generation and request in busy:
-            # asked again while the pool is as it was (a backfill walk over
-            # a long queue asks job after job, which share their requests)
+        known = not reserve and generation == self.release_generation
+        if known and request in busy:
             raise InsufficientResources("insufficient resources")
         at = int(now)
         duration = self.duration_of(request)
+        if known and request.constraint is None and request.key() in busy:
+            busy.add(request)
+            raise InsufficientResources("insufficient resources")
         allowed = self._topo.match(request.constraint) if request.constraint is not None else None
         self._precheck(request, allowed, reserve)
         selected = None
@@ -199,14 +210,25 @@ class FluxionPool(Pool):
             not reserve and self._nodes_short(request, allowed, self.graph_end - 1)
         ):
             raise InfeasibleRequest(UNSATISFIABLE)
-        if not reserve and not fits:
-            # every step above depends on the request and on what the
-            # generation counts (free, up, held whole), not on reservations
-            generation, busy = self._busy
-            if generation != self.generation:
-                self._busy = (self.generation, busy := set())
+        if not reserve and not fits and allowed is None:
+            # every step above depends on the request and on what is free,
+            # up and held whole, not on reservations; an allocation only
+            # takes, so none makes it fit (with a constraint, one may make
+            # it never fit: fewer nodes left to the constraint)
+            busy = self.busy_requests()
             busy.add(request)
+            busy.add(request.key())
         raise InsufficientResources("insufficient resources")
+
+    def busy_requests(self):
+        """The requests, and their numbers (``request.key()``), that a match
+        without reservation answers "not now" (EBUSY) while
+        ``release_generation`` stays as it is: a backfill walk passes over
+        them without asking."""
+        generation, busy = self._busy
+        if generation != self.release_generation:
+            self._busy = (self.release_generation, busy := set())
+        return busy
 
     def _precheck(self, request, allowed, reserve):
         """Fluxion's quick refusal by node count, before any traversal."""
@@ -272,11 +294,12 @@ class FluxionPool(Pool):
         them; a time whose free core total is short is passed over without
         a walk.
         """
-        end_times = self._end_times
-        running = sorted(((end_times[jobid], selected)
-                          for jobid, (_R, selected) in self._jobs.items()
-                          if end_times[jobid] > at), key=lambda item: item[0])
-        times = {end for end, _sel in running}
+        jobs = self._jobs
+        ends = self._ends
+        if ends is None:
+            self._ends = ends = sorted((end, jobid) for jobid, end in self._end_times.items())
+        running = ends[bisect_right(ends, (at, _LAST)):]
+        times = {end for end, _jobid in running}
         times.update(stop for _b, stop, _sel in self.reservations.values())
         cores, gpus = list(self._free_cores), list(self._free_gpus)
         need = request.cores * request.nslots * max(1, request.nnodes)
@@ -287,7 +310,7 @@ class FluxionPool(Pool):
         index = 0
         for t in sorted(t for t in times if at < t < self.graph_end):
             while index < len(running) and running[index][0] <= t:
-                for pos, c, g in running[index][1]:
+                for pos, c, g in jobs[running[index][1]][1]:
                     before = cores[pos]
                     cores[pos] = before | c
                     gpus[pos] |= g
@@ -554,6 +577,8 @@ class FluxionPool(Pool):
             scheduling = jgf(self, selected, positions, shorthand, self._writer_named)
         R = FluxionR._make(ranks, at, end, 0, properties, scheduling, True)
         self._record(jobid, R, selected, end)
+        if self._ends is not None:
+            insort(self._ends, (end, jobid))
         if whole:
             self._exclusive[jobid] = [pos for pos, _c, _g in selected]
         self._touch(selected)
@@ -570,5 +595,13 @@ class FluxionPool(Pool):
             self.reservations.pop(jobid, None)
 
     def free(self, jobid):
+        ends = self._ends
+        if ends is not None and jobid in self._end_times:
+            del ends[bisect_left(ends, (self._end_times[jobid], jobid))]
         super().free(jobid)
         self._exclusive.pop(jobid, None)
+
+    def update_expiration(self, jobid, expiration):
+        super().update_expiration(jobid, expiration)
+        self._ends = None
+

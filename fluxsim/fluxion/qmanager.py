@@ -179,14 +179,27 @@ class FluxionScheduler(Scheduler):
         pending = queue.pending.first(None)
         last = False  # whether the last match scheduled its job
         shrank = False
+        busy, generation = pool.busy_requests(), pool.release_generation
         for job in pending:
             if scheduled >= config.queue_depth:
                 return last and shrank
             reserve = reserved < config.reservation_depth
             self.stats["matches"] += 1
-            try:
-                kind, value = pool.match(job.id, job.request, now, reserve=reserve)
-            except InsufficientResources:
+            if reserve or job.request not in busy or pool.release_generation != generation:
+                try:
+                    kind, value = pool.match(job.id, job.request, now, reserve=reserve)
+                except InsufficientResources:
+                    kind = None
+                except (InfeasibleRequest, MatchError) as exc:
+                    queue.pending.remove(job)
+                    queue.forget(job)
+                    self.deny(job, str(exc) if isinstance(exc, InfeasibleRequest) else MATCH_ERROR)
+                    scheduled += 1
+                    last = shrank = True
+                    continue
+            else:
+                kind = None  # what the match would answer: not now
+            if kind is None:
                 if queue.at.get(job.id):
                     queue.at[job.id] = 0  # its reservation and estimate are gone
                 last = False
@@ -195,13 +208,6 @@ class FluxionScheduler(Scheduler):
                     queue.blocked[job.id] = job
                     continue
                 scheduled += 1
-                continue
-            except (InfeasibleRequest, MatchError) as exc:
-                queue.pending.remove(job)
-                queue.forget(job)
-                self.deny(job, str(exc) if isinstance(exc, InfeasibleRequest) else MATCH_ERROR)
-                scheduled += 1
-                last = shrank = True
                 continue
             scheduled += 1
             last = True

@@ -196,6 +196,9 @@ class Pool:
         generation: incremented by every change (alloc, free, mark_up,
             mark_down, update_expiration), so a scheduler can tell whether
             retrying a blocked request could give a different answer.
+        release_generation: incremented by every change but an allocation,
+            which only takes: a request that could not be allocated stays so
+            while this is unchanged.
     """
 
     __slots__ = (
@@ -212,6 +215,7 @@ class Pool:
         "_undo",
         "expiration",
         "generation",
+        "release_generation",
     )
 
     def __init__(self, R):
@@ -235,6 +239,7 @@ class Pool:
         self._undo = None  # changes since checkpoint(), newest last
         self.expiration = R.expiration
         self.generation = 0
+        self.release_generation = 0
 
     # -- buckets ---------------------------------------------------------------
 
@@ -489,6 +494,7 @@ class Pool:
             if up[pos]:
                 move(pos, old, (nc << _SHIFT) | ng)
         self.generation += 1
+        self.release_generation += 1
 
     # -- feasibility ----------------------------------------------------------------
 
@@ -594,6 +600,7 @@ class Pool:
             if self._up[pos]:
                 self._set_up(pos, False)
         self.generation += 1
+        self.release_generation += 1
 
     def mark_up(self, ranks):
         """Allocate on ``ranks`` again ("all", an idset string or ints)."""
@@ -601,6 +608,7 @@ class Pool:
             if not self._up[pos]:
                 self._set_up(pos, True)
         self.generation += 1
+        self.release_generation += 1
 
     def _set_up(self, pos, up):
         if self._undo is not None:
@@ -637,6 +645,7 @@ class Pool:
                 self._undo.append(("end", jobid, self._end_times[jobid]))
             self._end_times[jobid] = expiration
             self.generation += 1
+            self.release_generation += 1
 
     def copy(self):
         """An independent copy, allocations included, for forward simulation."""
@@ -654,6 +663,7 @@ class Pool:
         new._undo = None
         new.expiration = self.expiration
         new.generation = self.generation
+        new.release_generation = self.release_generation
         return new
 
     def checkpoint(self):
@@ -700,6 +710,7 @@ class Pool:
                 self._end_times[entry[1]] = entry[2]
             else:
                 _, self.expiration, self.generation = entry
+        self.release_generation += 1
 
     # -- counts ----------------------------------------------------------------------
 
