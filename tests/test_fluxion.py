@@ -308,3 +308,20 @@ def test_a_constrained_request_not_now_becomes_never_when_its_nodes_are_held_for
     pool.match(3, FluxionRequest(1, True, 1, 2, 0, 0.0, {"hostlist": ["node1"]}), 0)
     with pytest.raises(InfeasibleRequest):
         pool.match(4, FluxionRequest(2, True, 1, 2, 0, 10.0, both), 0)
+
+
+def test_no_room_beside_a_reservation_holds_for_longer_windows_until_the_reservation_goes():
+    # 3 one-core nodes: J1 runs to 100, J2 (all three) is reserved from 100;
+    # a job that would run into the reservation has no room, one that ends
+    # before it backfills, and once the reservation is dropped there is room
+    pool = FluxionPool(Rv1.from_shape(3, 1), FluxionConfig())
+    pool.match(1, n(1, duration=100), 0)
+    assert pool.match(2, n(3, nodes=3, duration=50), 0, reserve=True) == ("reserve", 100)
+    for jobid, duration in ((3, 200), (4, 300), (5, 101)):
+        with pytest.raises(InsufficientResources):
+            pool.match(jobid, n(1, duration=duration), 0)
+    assert pool.match(6, n(1, duration=10), 0)[0] == "alloc"
+    with pytest.raises(InsufficientResources):
+        pool.match(7, n(1, duration=200), 0)
+    pool.cancel_reservations([2])
+    assert pool.match(7, n(1, duration=200), 0)[0] == "alloc"

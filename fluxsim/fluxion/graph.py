@@ -64,23 +64,24 @@ def _node_id(hostname):
 
 
 def _ids(mask, descending, limit=None):
-    """The ids set in ``mask``, lowest (or highest) first; only the first ``limit``."""
-    if limit is None or limit >= 64:
+    """The ids set in ``mask``, lowest (or highest) first; only the first ``limit``.
+
+    A node's free masks recur from match to match, so the lists of the
+    short ones are kept (read-only; a bounded number of them)."""
+    cache = _IDS[descending]
+    ids = cache.get(mask)
+    if ids is None:
         ids = idset.from_mask(mask)
         if descending:
             ids.reverse()
-        return ids if limit is None else ids[:limit]
-    ids = []
-    while mask and len(ids) < limit:
-        if descending:
-            v = mask.bit_length() - 1
-            mask ^= 1 << v
-        else:
-            low = mask & -mask
-            v = low.bit_length() - 1
-            mask ^= low
-        ids.append(v)
-    return ids
+        if len(cache) < _IDS_KEPT and mask.bit_length() <= 64:
+            cache[mask] = ids
+    return ids if limit is None or limit >= len(ids) else ids[:limit]
+
+
+#: (ascending, descending) id lists of masks, and how many of each are kept
+_IDS = ({}, {})
+_IDS_KEPT = 4096
 
 
 def _mask(ids):
@@ -90,7 +91,7 @@ def _mask(ids):
     return mask
 
 
-_by_score = itemgetter(0)
+_by_score = _first = itemgetter(0)
 _position = itemgetter(2)  # of a (weight, uniq id, position) entry
 
 
@@ -135,6 +136,11 @@ class FluxionPool(Pool):
         # their numbers (request.key()), whose match without reservation
         # could only say "not now" since then)
         self._busy = (-1, set())
+        # ((release generation, reservation changes, time), {numbers: the
+        # shortest duration} of requests without constraint whose walk
+        # without reservation found no room in the window from that time)
+        self._crowded = (None, {})
+        self._plans = 0  # reservations made or dropped
         self._exclusive = {}  # jobid -> positions held whole
         # (end time, jobid) of every allocation, in order, once a reservation
         # was looked for (None before): its candidate times, without sorting
@@ -180,15 +186,23 @@ class FluxionPool(Pool):
         # asked again while the pool has only allocated since (a backfill walk
         # over a long queue asks job after job, many of one shape, and
         # allocates some of them): the request itself, or its numbers
-        generation, busy = self._busy
-        known = not reserve and generation == self.release_generation
-        if known and request in busy:
-            raise InsufficientResources("insufficient resources")
+        if not reserve:
+            busy = self.busy_requests()
+            if request in busy:
+                raise InsufficientResources("insufficient resources")
         at = int(now)
         duration = self.duration_of(request)
-        if known and request.constraint is None and request.key() in busy:
-            busy.add(request)
-            raise InsufficientResources("insufficient resources")
+        if not reserve and request.constraint is None:
+            numbers = request.key()
+            if numbers in busy:
+                busy.add(request)
+                raise InsufficientResources("insufficient resources")
+            # the same with the reservations as they are, at this time: a
+            # window as long or shorter had no room
+            token, crowded = self._crowded
+            if (token == (self.release_generation, self._plans, at)
+                    and crowded.get(numbers, _LAST) <= duration):
+                raise InsufficientResources("insufficient resources")
         allowed = self._topo.match(request.constraint) if request.constraint is not None else None
         self._precheck(request, allowed, reserve)
         selected = None
@@ -210,14 +224,22 @@ class FluxionPool(Pool):
             not reserve and self._nodes_short(request, allowed, self.graph_end - 1)
         ):
             raise InfeasibleRequest(UNSATISFIABLE)
-        if not reserve and not fits and allowed is None:
+        if not reserve and allowed is None:
             # every step above depends on the request and on what is free,
-            # up and held whole, not on reservations; an allocation only
-            # takes, so none makes it fit (with a constraint, one may make
-            # it never fit: fewer nodes left to the constraint)
-            busy = self.busy_requests()
-            busy.add(request)
-            busy.add(request.key())
+            # up and held whole, and the walk on the reservations too; an
+            # allocation only takes, so none makes it fit (with a
+            # constraint, one may make it never fit: fewer nodes left to
+            # the constraint)
+            if not fits:
+                busy = self.busy_requests()
+                busy.add(request)
+                busy.add(request.key())
+            else:
+                token = (self.release_generation, self._plans, at)
+                if self._crowded[0] != token:
+                    self._crowded = (token, {})
+                crowded, numbers = self._crowded[1], request.key()
+                crowded[numbers] = min(duration, crowded.get(numbers, _LAST))
         raise InsufficientResources("insufficient resources")
 
     def busy_requests(self):
@@ -299,8 +321,9 @@ class FluxionPool(Pool):
         if ends is None:
             self._ends = ends = sorted((end, jobid) for jobid, end in self._end_times.items())
         running = ends[bisect_right(ends, (at, _LAST)):]
-        times = {end for end, _jobid in running}
-        times.update(stop for _b, stop, _sel in self.reservations.values())
+        times = set(map(_first, running))
+        times.update(stop for _b, stop, _sel in self.reservations.values() if stop > at)
+        graph_end = self.graph_end
         cores, gpus = list(self._free_cores), list(self._free_gpus)
         need = request.cores * request.nslots * max(1, request.nnodes)
         counted = [self._up[p] and (allowed is None or p in allowed) for p in range(len(cores))]
@@ -308,7 +331,9 @@ class FluxionPool(Pool):
         # the free core total of the counted nodes, kept as jobs end
         free = sum(map(int.bit_count, map(cores.__getitem__, positions)))
         index = 0
-        for t in sorted(t for t in times if at < t < self.graph_end):
+        for t in sorted(times):
+            if t >= graph_end:
+                break
             while index < len(running) and running[index][0] <= t:
                 for pos, c, g in jobs[running[index][1]][1]:
                     before = cores[pos]
@@ -582,17 +607,20 @@ class FluxionPool(Pool):
         if whole:
             self._exclusive[jobid] = [pos for pos, _c, _g in selected]
         self._touch(selected)
-        self.reservations.pop(jobid, None)
+        if self.reservations.pop(jobid, None) is not None:
+            self._plans += 1
         return R
 
     def _reserve(self, jobid, start, duration, selected):
         self.reservations[jobid] = (start, min(start + duration, self.graph_end), selected)
+        self._plans += 1
         self._touch(selected)
 
     def cancel_reservations(self, jobids):
         """Drop the reservations of ``jobids`` (a backfilling loop starts with its own)."""
         for jobid in jobids:
-            self.reservations.pop(jobid, None)
+            if self.reservations.pop(jobid, None) is not None:
+                self._plans += 1
 
     def free(self, jobid):
         ends = self._ends
