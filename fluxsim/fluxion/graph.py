@@ -187,7 +187,9 @@ class FluxionPool(Pool):
         # over a long queue asks job after job, many of one shape, and
         # allocates some of them): the request itself, or its numbers
         if not reserve:
-            busy = self.busy_requests()
+            generation, busy = self._busy
+            if generation != self.release_generation:
+                busy = self.busy_requests()
             if request in busy:
                 raise InsufficientResources("insufficient resources")
         at = int(now)
@@ -199,10 +201,11 @@ class FluxionPool(Pool):
                 raise InsufficientResources("insufficient resources")
             # the same with the reservations as they are, at this time: a
             # window as long or shorter had no room
-            token, crowded = self._crowded
-            if (token == (self.release_generation, self._plans, at)
-                    and crowded.get(numbers, _LAST) <= duration):
-                raise InsufficientResources("insufficient resources")
+            if self.reservations:
+                token, crowded = self._crowded
+                if (token == (self.release_generation, self._plans, at)
+                        and crowded.get(numbers, _LAST) <= duration):
+                    raise InsufficientResources("insufficient resources")
         allowed = self._topo.match(request.constraint) if request.constraint is not None else None
         self._precheck(request, allowed, reserve)
         selected = None
@@ -230,7 +233,7 @@ class FluxionPool(Pool):
             # allocation only takes, so none makes it fit (with a
             # constraint, one may make it never fit: fewer nodes left to
             # the constraint)
-            if not fits:
+            if not fits or not self.reservations:  # no room in what is free
                 busy = self.busy_requests()
                 busy.add(request)
                 busy.add(request.key())
