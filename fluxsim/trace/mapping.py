@@ -135,19 +135,18 @@ class SWFMapping:
 
     def processors(self, rec):
         """The processor count the job asks for, or None if unknown."""
-        first, second = (
-            (rec.requested_processors, rec.allocated_processors)
-            if self.size == "requested"
-            else (rec.allocated_processors, rec.requested_processors)
-        )
-        value = first if first else second
-        return value or None
+        if self.size == "requested":
+            return rec.requested_processors or rec.allocated_processors or None
+        return rec.allocated_processors or rec.requested_processors or None
 
     def skip_reason(self, rec):
         """Why ``rec`` is not replayed, or None if it is."""
+        return self._skip_reason(rec, self.processors(rec))
+
+    def _skip_reason(self, rec, procs):
         if rec.submit_time is None:
             return "unknown submit time"
-        if self.processors(rec) is None:
+        if procs is None:
             return "unknown processors"
         if rec.status == STATUS_CANCELLED:
             if self.cancelled == "skip":
@@ -162,7 +161,9 @@ class SWFMapping:
 
     def job(self, rec):
         """The :class:`TraceJob` for a record that ``skip_reason`` accepts."""
-        procs = self.processors(rec)
+        return self._job(rec, self.processors(rec))
+
+    def _job(self, rec, procs):
         run = float(rec.run_time)
         if self.duration == "requested":
             limit = float(rec.requested_time) if rec.requested_time else self.default_duration
@@ -230,12 +231,13 @@ class SWFMapping:
             elif rec.job_number in seen and rec.status in _PARTIAL:
                 reason = "further partial execution"
             else:
-                reason = self.skip_reason(rec)
+                procs = self.processors(rec)
+                reason = self._skip_reason(rec, procs)
             if reason is not None:
                 skipped[reason] = skipped.get(reason, 0) + 1
                 continue
             seen.add(rec.job_number)
-            jobs.append(self.job(rec))
+            jobs.append(self._job(rec, procs))
         return Workload(jobs, source=source, skipped=skipped, header=header).shifted()
 
 
