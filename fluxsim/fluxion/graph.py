@@ -635,4 +635,3 @@ class FluxionPool(Pool):
     def update_expiration(self, jobid, expiration):
         super().update_expiration(jobid, expiration)
         self._ends = None
-
