@@ -7,7 +7,8 @@ resources are exactly the shape a case needs (e.g. one started with
 scheduler configuration are the case's and no other xdist worker shares it,
 otherwise one ``flux start --test-size=N`` per resource shape, scheduler and
 configuration per xdist worker, torn down when the worker ends.  Without a
-``flux`` command (and no FLUX_URI) the real lane skips, saying so once.
+``flux`` command (and no FLUX_URI) the real lane skips, saying so once; with
+one whose Python bindings do not import here, it stops with a usage error.
 
 ``--flux-scheduler=fluxion|sched-simple`` picks the scheduler: the real
 lane starts its instances with it (and fails if one loads another); without
@@ -21,6 +22,7 @@ import os
 import pytest
 
 from conformance.backends import Pool, RealInstance, SimInstance, find_flux
+from fluxexec.backends import load
 from conformance.model import SCHEDULERS
 
 LANES = ("sim", "real")
@@ -47,6 +49,12 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "conformance_case: one conformance case")
     config._conformance = {}
+    if config.getoption("--flux-backend", "sim") == "real" and find_flux() is not None:
+        # a flux whose bindings do not import here would fail every case alike
+        try:
+            load("flux")
+        except ImportError as exc:
+            raise pytest.UsageError(f"--flux-backend=real: {exc}") from None
 
 
 @pytest.fixture(scope="session")

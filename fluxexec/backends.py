@@ -96,7 +96,12 @@ def _import_flux(flux_path):
     path = out.stdout.strip().splitlines()[-1]
     if path not in sys.path:
         sys.path.append(path)
-    return importlib.import_module("flux"), importlib.import_module("flux.job")
+    try:
+        return importlib.import_module("flux"), importlib.import_module("flux.job")
+    except ImportError as exc:
+        raise ImportError(
+            f"Flux's Python bindings in {path} do not import in this interpreter ({exc}); "
+            "they need cffi, ply and pyyaml here: install the 'flux' extra") from exc
 
 
 def load(backend="auto", flux_path=None):
