@@ -402,6 +402,9 @@ class FluxionPool(Pool):
                 order = [p for p in range(len(topo.rank)) if cores_avail[p].bit_count() >= least]
         if stop and least:  # nodes without a free core are passed over in C
             order = filter(cores_avail.__getitem__, order)
+        core_limit = explore * c if explore is not None else None
+        gpu_limit = explore * g if explore is not None else None
+        inf = math.inf
         for pos in order:
             free_c = cores_avail[pos]
             if free_c.bit_count() < least or (up_only and not up[pos]):
@@ -411,12 +414,12 @@ class FluxionPool(Pool):
             free_g = gpus_avail[pos]
             if whole and (free_c != topo.cores[pos] or free_g != topo.gpus[pos]):
                 continue
-            cores = _ids(free_c, high, explore * c if explore is not None else None)
-            k = len(cores) // c if c else math.inf
+            cores = _ids(free_c, high, core_limit)
+            k = len(cores) // c if c else inf
             if g:
-                gpus = _ids(free_g, high, explore * g if explore is not None else None)
+                gpus = _ids(free_g, high, gpu_limit)
                 k = min(k, len(gpus) // g)
-            if k < need or k == math.inf:
+            if k < need or k == inf:
                 continue
             if stop and not found and not nnodes and k >= S:
                 # The first node holds every slot: the walk stops here, and
