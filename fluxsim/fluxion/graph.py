@@ -233,15 +233,16 @@ class FluxionPool(Pool):
             # allocation only takes, so none makes it fit (with a
             # constraint, one may make it never fit: fewer nodes left to
             # the constraint)
+            # (``busy`` and ``numbers`` are this match's, from its start:
+            # nothing was released since)
             if not fits or not self.reservations:  # no room in what is free
-                busy = self.busy_requests()
                 busy.add(request)
-                busy.add(request.key())
+                busy.add(numbers)
             else:
                 token = (self.release_generation, self._plans, at)
                 if self._crowded[0] != token:
                     self._crowded = (token, {})
-                crowded, numbers = self._crowded[1], request.key()
+                crowded = self._crowded[1]
                 crowded[numbers] = min(duration, crowded.get(numbers, _LAST))
         raise InsufficientResources("insufficient resources")
 
