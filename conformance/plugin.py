@@ -22,8 +22,8 @@ import os
 import pytest
 
 from conformance.backends import Pool, RealInstance, SimInstance, find_flux
-from fluxexec.backends import load
 from conformance.model import SCHEDULERS
+from fluxexec.backends import load
 
 LANES = ("sim", "real")
 NO_FLUX = "real Flux not found: no flux command on PATH"
