@@ -21,9 +21,9 @@ GAIA = SHARED / "traces" / "UniLu-Gaia-2014-2.swf"
 
 
 def job(name, submit=0.0, cores=None, nodes=None, limit=0.0, run=None, cancel_at=None,
-        urgency=16, cpn=4):
+        urgency=16, cpn=4, wait_status=0):
     spec = jobspec(ncores=cores, nnodes=nodes, cores_per_node=cpn, duration=limit,
-                   run_duration=run, name=name)
+                   run_duration=run, wait_status=wait_status, name=name)
     return TraceJob(name, submit, spec, urgency=urgency, cancel_at=cancel_at,
                     nnodes=nodes or 0, ncores=cores or 0)
 
@@ -80,8 +80,8 @@ def test_no_shadow_when_the_blocking_job_has_no_duration(mode):
 
 @pytest.mark.parametrize("mode", MODES)
 def test_time_limit_timeout_and_failed_exit(mode):
-    failing = job("F", cores=1, limit=10, run=5)
-    failing.jobspec["attributes"]["system"]["exec"]["test"]["wait_status"] = 256
+    # (jobspecs of one run time share their exec section: never edit one)
+    failing = job("F", cores=1, limit=10, run=5, wait_status=256)
     w = Workload([job("T", cores=1, limit=10, run=20), failing, job("tie", cores=1, limit=10, run=10),
                   job("OK", cores=1, limit=10, run=9)])
     r = replay(w, nnodes=1, cores_per_node=4, mode=mode)
