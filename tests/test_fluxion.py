@@ -325,3 +325,23 @@ def test_no_room_beside_a_reservation_holds_for_longer_windows_until_the_reserva
         pool.match(7, n(1, duration=200), 0)
     pool.cancel_reservations([2])
     assert pool.match(7, n(1, duration=200), 0)[0] == "alloc"
+
+
+def test_a_walk_passes_over_refused_numbers_but_not_a_window_beyond_the_graph():
+    # one core until 1000: A runs to 100, B (the head) is reserved at 100,
+    # D is refused for now, and C, of D's numbers, asks for more time than
+    # the graph has: the walk must not pass over it as D's twin, it is
+    # denied at once (a match fails with EINVAL)
+    from fluxsim.trace import TraceJob, Workload, jobspec, replay
+
+    R = Rv1.from_shape(1, 1)
+    R.expiration = 1000.0
+
+    def job(name, limit, run):
+        return TraceJob(name, 0.0, jobspec(ncores=1, duration=limit, run_duration=run))
+
+    w = Workload([job("A", 100, 100), job("B", 10, 10), job("D", 50, 5), job("C", 5000, 5)])
+    records = {r.name: r for r in replay(w, R=R, scheduler="fluxion",
+                                         config={"sched-fluxion-qmanager": {"queue-policy": "easy"}}).records}
+    assert (records["C"].end, records["C"].exception, records["C"].start) == (0.0, "alloc", None)
+    assert [records[x].start for x in "ABD"] == [0.0, 100.0, 110.0]

@@ -133,7 +133,7 @@ class FluxionPool(Pool):
         self.graph_end = int(R.expiration) if R.expiration else END_OF_TIME
         self.reservations = {}  # jobid -> (start, end, selected)
         # (pool release generation, the requests without constraint, and
-        # their numbers (request.key()), whose match without reservation
+        # their numbers (request.numbers), whose match without reservation
         # could only say "not now" since then)
         self._busy = (-1, set())
         # ((release generation, reservation changes, time), {numbers: the
@@ -159,13 +159,17 @@ class FluxionPool(Pool):
 
     # -- Fluxion's match operations ------------------------------------------------------
 
+    def within_graph(self, request):
+        """Whether the request's duration fits in the graph's span (a match
+        of one that does not fails with EINVAL)."""
+        return 0 <= request.duration <= self.graph_end - self.graph_start
+
     def duration_of(self, request):
         """The duration a match plans for (EINVAL as MatchError if beyond the graph)."""
-        span = self.graph_end - self.graph_start
-        duration = request.duration
-        if duration != duration or duration < 0 or duration > span:
+        if not self.within_graph(request):
             raise MatchError("duration beyond the resource graph")
-        return span if duration == 0 else math.ceil(duration)
+        duration = request.duration
+        return self.graph_end - self.graph_start if duration == 0 else math.ceil(duration)
 
     def match(self, jobid, request, now, reserve=False):
         """Match ``request`` for ``jobid`` at time ``now``.
@@ -175,6 +179,15 @@ class FluxionPool(Pool):
         ``InsufficientResources`` (EBUSY: not now, not reservable),
         ``InfeasibleRequest`` (ENODEV: never) or ``MatchError``.
         """
+        found = self.try_match(jobid, request, now, reserve)
+        if found is None:
+            raise InsufficientResources("insufficient resources")
+        return found
+
+    def try_match(self, jobid, request, now, reserve=False):
+        """:meth:`match`, but None where it raises ``InsufficientResources``:
+        a backfill walk is mostly such refusals, and raising one cost more
+        than the refusal itself."""
         if jobid in self._jobs:
             raise ValueError(f"job {jobid} already has an allocation")
         if not isinstance(request, FluxionRequest):
@@ -191,23 +204,24 @@ class FluxionPool(Pool):
             if generation != self.release_generation:
                 busy = self.busy_requests()
             if request in busy:
-                raise InsufficientResources("insufficient resources")
+                return None
         at = int(now)
         duration = self.duration_of(request)
         if not reserve and request.constraint is None:
-            numbers = request.key()
+            numbers = request.numbers
             if numbers in busy:
                 busy.add(request)
-                raise InsufficientResources("insufficient resources")
+                return None
             # the same with the reservations as they are, at this time: a
             # window as long or shorter had no room
             if self.reservations:
                 token, crowded = self._crowded
                 if (token == (self.release_generation, self._plans, at)
                         and crowded.get(numbers, _LAST) <= duration):
-                    raise InsufficientResources("insufficient resources")
+                    return None
         allowed = self._topo.match(request.constraint) if request.constraint is not None else None
-        self._precheck(request, allowed, reserve)
+        if request.nnodes and self._precheck(request, allowed, reserve):
+            return None
         selected = None
         # what is free now bounds a window that starts now: a quick
         # necessary test on the free counts by bucket spares the walk
@@ -224,7 +238,8 @@ class FluxionPool(Pool):
                 self._reserve(jobid, start, duration, selected)
                 return "reserve", start
         if not self._satisfiable_ever(request, allowed) or (
-            not reserve and self._nodes_short(request, allowed, self.graph_end - 1)
+            not reserve and allowed is not None
+            and self._nodes_short(request, allowed, self.graph_end - 1)
         ):
             raise InfeasibleRequest(UNSATISFIABLE)
         if not reserve and allowed is None:
@@ -244,10 +259,10 @@ class FluxionPool(Pool):
                     self._crowded = (token, {})
                 crowded = self._crowded[1]
                 crowded[numbers] = min(duration, crowded.get(numbers, _LAST))
-        raise InsufficientResources("insufficient resources")
+        return None
 
     def busy_requests(self):
-        """The requests, and their numbers (``request.key()``), that a match
+        """The requests, and their numbers (``request.numbers``), that a match
         without reservation answers "not now" (EBUSY) while
         ``release_generation`` stays as it is: a backfill walk passes over
         them without asking."""
@@ -257,17 +272,17 @@ class FluxionPool(Pool):
         return busy
 
     def _precheck(self, request, allowed, reserve):
-        """Fluxion's quick refusal by node count, before any traversal."""
+        """Fluxion's quick refusal by node count, before any traversal: True
+        for "not now" (with ``reserve``), ``InfeasibleRequest`` without."""
         if not request.nnodes:
-            return
+            return False
         if allowed is None:
             short = request.nnodes > sum(self._up)
         else:
             short = self._nodes_short(request, allowed, None)
-        if short:
-            if reserve:
-                raise InsufficientResources("insufficient resources")
+        if short and not reserve:
             raise InfeasibleRequest(UNSATISFIABLE)
+        return short
 
     def _nodes_short(self, request, allowed, at):
         """Too few up nodes match the constraint (and are not held whole at ``at``)."""
@@ -282,7 +297,9 @@ class FluxionPool(Pool):
         return usable < request.nnodes
 
     def _satisfiable_ever(self, request, allowed):
-        key = (request.key(), self._topo.constraint_key(request.constraint))
+        constraint = request.constraint
+        key = (request.numbers,
+               None if constraint is None else self._topo.constraint_key(constraint))
         found = self._satisfiable.get(key)
         if found is None:
             topo = self._topo

@@ -30,7 +30,7 @@ from fluxsim.fluxion import request as fluxion_request
 from fluxsim.fluxion.config import read
 from fluxsim.fluxion.graph import MATCH_ERROR, FluxionPool
 from fluxsim.fluxion.request import MatchError
-from fluxsim.resource.pool import InfeasibleRequest, InsufficientResources
+from fluxsim.resource.pool import InfeasibleRequest
 from fluxsim.scheduler.base import PassEnds, Scheduler
 from fluxsim.scheduler.sortedqueue import SortedQueue
 
@@ -137,6 +137,8 @@ class FluxionScheduler(Scheduler):
     def schedule(self):
         for queue in self.queues.values():
             if queue.config.reservation_depth:
+                if not queue.reservations and not queue.pending:
+                    continue  # a loop over nothing, with nothing to cancel
                 while True:
                     again = self._backfill_pass(queue)
                     self._post_loop(queue)
@@ -175,58 +177,70 @@ class FluxionScheduler(Scheduler):
         queue.reservations = []
         now = self.host.timestamp()
         config = queue.config
-        reserved = scheduled = 0
+        reserved = scheduled = asked = 0
         pending = queue.pending.first(None)
         last = False  # whether the last match scheduled its job
         shrank = False
         busy, generation = pool.busy_requests(), pool.release_generation
-        for job in pending:
-            if scheduled >= config.queue_depth:
-                return last and shrank
-            reserve = reserved < config.reservation_depth
-            self.stats["matches"] += 1
-            if reserve or job.request not in busy or pool.release_generation != generation:
-                try:
-                    kind, value = pool.match(job.id, job.request, now, reserve=reserve)
-                except InsufficientResources:
+        depth, reservation_depth = config.queue_depth, config.reservation_depth
+        at = queue.at
+        try:
+            for job in pending:
+                if scheduled >= depth:
+                    return last and shrank
+                asked += 1
+                reserve = reserved < reservation_depth
+                request = job.request
+                # passed over, as the match would answer it: refused since
+                # the last release (the request, or one of its numbers,
+                # unless it has a constraint or a window the graph has not)
+                if not reserve and pool.release_generation == generation and (
+                    request in busy
+                    or (request.constraint is None and request.numbers in busy
+                        and pool.within_graph(request))
+                ):
                     kind = None
-                except (InfeasibleRequest, MatchError) as exc:
-                    queue.pending.remove(job)
-                    queue.forget(job)
-                    self.deny(job, str(exc) if isinstance(exc, InfeasibleRequest) else MATCH_ERROR)
+                else:
+                    try:
+                        kind, value = pool.try_match(job.id, request, now, reserve) or _NOT_NOW
+                    except (InfeasibleRequest, MatchError) as exc:
+                        queue.pending.remove(job)
+                        queue.forget(job)
+                        self.deny(job, str(exc) if isinstance(exc, InfeasibleRequest)
+                                  else MATCH_ERROR)
+                        scheduled += 1
+                        last = shrank = True
+                        continue
+                if kind is None:  # not now
+                    if at.get(job.id):
+                        at[job.id] = 0  # its reservation and estimate are gone
+                    last = False
+                    if reserve:
+                        queue.pending.remove(job)
+                        queue.blocked[job.id] = job
+                        continue
                     scheduled += 1
-                    last = shrank = True
-                    continue
-            else:
-                kind = None  # what the match would answer: not now
-            if kind is None:
-                if queue.at.get(job.id):
-                    queue.at[job.id] = 0  # its reservation and estimate are gone
-                last = False
-                if reserve:
-                    queue.pending.remove(job)
-                    queue.blocked[job.id] = job
                     continue
                 scheduled += 1
-                continue
-            scheduled += 1
-            last = True
-            if kind == "reserve":
-                reserved += 1
-                self.stats["reservations"] += 1
-                queue.reservations.append(job.id)
-                queue.old_at[job.id] = queue.at.get(job.id, 0)
-                queue.at[job.id] = value
-                continue
-            queue.pending.remove(job)
-            shrank = True
-            if queue.at.get(job.id):
-                selection = "reserved"
-            else:
-                selection = "backfill" if reserved else "immediate"
-            queue.forget(job)
-            self.success(job, value, **_selected(selection))
-        return False
+                last = True
+                if kind == "reserve":
+                    reserved += 1
+                    self.stats["reservations"] += 1
+                    queue.reservations.append(job.id)
+                    queue.old_at[job.id] = at.get(job.id, 0)
+                    at[job.id] = value
+                    continue
+                queue.pending.remove(job)
+                shrank = True
+                if at.get(job.id):
+                    selection = "reserved"
+                else:
+                    selection = "backfill" if reserved else "immediate"
+                queue.forget(job)
+                self.success(job, value, **_selected(selection))
+            return False
+        finally:
+            self.stats["matches"] += asked
 
     def _post_loop(self, queue):
         """After a loop, tell the job manager of the first queue-depth pending
@@ -243,6 +257,9 @@ class FluxionScheduler(Scheduler):
                 else:
                     self.annotate(job, t_estimate=None, selection_type=None)
                 old_at[job.id] = start
+
+
+_NOT_NOW = (None, None)  # a match's "not now"
 
 
 def _selected(selection):

@@ -48,10 +48,11 @@ class FluxionRequest:
         duration: ``attributes.system.duration`` (0: none).
         constraint: RFC 31 constraint or None.
         queue: ``attributes.system.queue`` or None.
+        numbers: ``(nnodes, exclusive, nslots, cores, gpus)``.
     """
 
     __slots__ = ("nnodes", "exclusive", "nslots", "cores", "gpus", "duration", "constraint",
-                 "error", "queue")
+                 "error", "queue", "numbers")
 
     def __init__(self, nnodes, exclusive, nslots, cores, gpus, duration=0.0, constraint=None,
                  error=None, queue=None):
@@ -67,10 +68,9 @@ class FluxionRequest:
         self.gpus = gpus
         self.duration = duration
         self.constraint = constraint
-
-    def key(self):
-        """The numbers a match depends on (constraint aside)."""
-        return (self.nnodes, self.exclusive, self.nslots, self.cores, self.gpus)
+        #: what a match depends on, constraint and duration aside (a
+        #: backfill walk compares it job after job)
+        self.numbers = (nnodes, exclusive, nslots, cores, gpus)
 
     def __repr__(self):
         node = f"node[{self.nnodes}]{'x' if self.exclusive else ''}>" if self.nnodes else ""
