@@ -33,6 +33,8 @@ class FIFOScheduler(Scheduler):
 
     def schedule(self):
         """Allocate from the head until it blocks."""
+        if not self.queue:
+            return  # a pass after most events of a trace: nothing waits
         pool = self.pool
         now = self.host.timestamp()
         self._blocked = self.allocate_in_order(
