@@ -167,6 +167,7 @@ def simulate(args):
 
 
 def _simulate(args):
+    from fluxsim.aside import aside
     from fluxsim.trace import faults as faults_mod
     from fluxsim.trace import joblist, mapping, metrics, swf
     from fluxsim.trace.replay import replay
@@ -220,8 +221,6 @@ def _simulate(args):
             bar.close()
     os.makedirs(args.out, exist_ok=True)
     rows = metrics.job_rows(result)
-    summary = metrics.run_metrics(result, rows=rows)
-    metrics.write_jobs_csv(result, os.path.join(args.out, "jobs.csv"), rows=rows)
     extra = {
         "trace": os.path.basename(str(args.trace)),
         "policy": result.policy,
@@ -229,14 +228,17 @@ def _simulate(args):
         "cores_per_node": cpn,
         "gpus_per_node": args.gpus_per_node,
     }
-    metrics.write_summary_csv(summary, os.path.join(args.out, "summary.csv"), extra)
     pictures = []
-    if args.plot:
-        from fluxsim.trace import plot
+    # the rows are written by a child meanwhile (see fluxsim.aside)
+    with aside(metrics.write_jobs_csv, result, os.path.join(args.out, "jobs.csv"), rows=rows):
+        summary = metrics.run_metrics(result, rows=rows)
+        metrics.write_summary_csv(summary, os.path.join(args.out, "summary.csv"), extra)
+        if args.plot:
+            from fluxsim.trace import plot
 
-        pictures.append(plot.utilization(result, os.path.join(args.out, "utilization.png")))
-        if len(result.records) <= plot.GANTT_MAX_JOBS:
-            pictures.append(plot.gantt(result, os.path.join(args.out, "gantt.png")))
+            pictures.append(plot.utilization(result, os.path.join(args.out, "utilization.png")))
+            if len(result.records) <= plot.GANTT_MAX_JOBS:
+                pictures.append(plot.gantt(result, os.path.join(args.out, "gantt.png")))
     if not args.quiet:
         skipped = sum(workload.skipped.values())
         title = (
