@@ -345,6 +345,9 @@ class FluxionPool(Pool):
         times = set(map(_first, running))
         times.update(stop for _b, stop, _sel in self.reservations.values() if stop > at)
         graph_end = self.graph_end
+        times = sorted(t for t in times if t < graph_end)
+        if not times:
+            return None  # nothing ends within the graph (a job without end holds it)
         cores, gpus = list(self._free_cores), list(self._free_gpus)
         need = request.cores * request.nslots * max(1, request.nnodes)
         counted = [self._up[p] and (allowed is None or p in allowed) for p in range(len(cores))]
@@ -352,9 +355,7 @@ class FluxionPool(Pool):
         # the free core total of the counted nodes, kept as jobs end
         free = sum(map(int.bit_count, map(cores.__getitem__, positions)))
         index = 0
-        for t in sorted(times):
-            if t >= graph_end:
-                break
+        for t in times:
             while index < len(running) and running[index][0] <= t:
                 for pos, c, g in jobs[running[index][1]][1]:
                     before = cores[pos]
