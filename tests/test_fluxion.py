@@ -345,3 +345,14 @@ def test_a_walk_passes_over_refused_numbers_but_not_a_window_beyond_the_graph():
                                          config={"sched-fluxion-qmanager": {"queue-policy": "easy"}}).records}
     assert (records["C"].end, records["C"].exception, records["C"].start) == (0.0, "alloc", None)
     assert [records[x].start for x in "ABD"] == [0.0, 100.0, 110.0]
+
+
+def test_try_match_answers_not_now_with_none_where_match_raises():
+    pool = FluxionPool(Rv1.from_shape(1, 2), FluxionConfig())
+    assert pool.try_match(1, n(2, duration=100), 0)[0] == "alloc"
+    assert pool.try_match(2, n(1), 0) is None
+    with pytest.raises(InsufficientResources):
+        pool.match(2, n(1), 0)
+    assert pool.try_match(3, n(1, duration=10), 0, reserve=True) == ("reserve", 100)
+    with pytest.raises(InfeasibleRequest):
+        pool.try_match(4, n(3), 0)  # never: it is denied, not "not now"
