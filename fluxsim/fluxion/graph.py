@@ -345,8 +345,8 @@ class FluxionPool(Pool):
         times = set(map(_first, running))
         times.update(stop for _b, stop, _sel in self.reservations.values() if stop > at)
         graph_end = self.graph_end
-        times = sorted(t for t in times if t < graph_end)
-        if not times:
+        times = sorted(times)
+        if not times or times[0] >= graph_end:
             return None  # nothing ends within the graph (a job without end holds it)
         cores, gpus = list(self._free_cores), list(self._free_gpus)
         need = request.cores * request.nslots * max(1, request.nnodes)
@@ -356,6 +356,8 @@ class FluxionPool(Pool):
         free = sum(map(int.bit_count, map(cores.__getitem__, positions)))
         index = 0
         for t in times:
+            if t >= graph_end:
+                break
             while index < len(running) and running[index][0] <= t:
                 for pos, c, g in jobs[running[index][1]][1]:
                     before = cores[pos]
