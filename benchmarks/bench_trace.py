@@ -259,8 +259,14 @@ def bench_cli(repeat):
         "rate": round(rows[0]["jobs"] / wall),
         "runs": len(runs),
     })
-    print(f"\nWhole command, Gaia trace (fastest of up to {repeat} runs; cpu: user + sys):\n")
-    print(table(rows, ["command", "jobs", "wall", "cpu", "rate", "replay", "rest", "runs"]))
+    # the machine's speed drifts from hour to hour; the floor, run beside
+    # the commands, drifts with it, and a command's multiple of it does not
+    for row in rows:
+        row["floors"] = round(row["wall"] / wall, 2)
+    print(f"\nWhole command, Gaia trace (fastest of up to {repeat} runs; cpu: user + sys;"
+          f" floors: wall over floor.py's):\n")
+    print(table(rows, ["command", "jobs", "wall", "cpu", "rate", "replay", "rest", "floors",
+                       "runs"]))
     return rows
 
 
