@@ -198,20 +198,13 @@ class FluxionPool(Pool):
             raise InfeasibleRequest(UNSATISFIABLE)
         # asked again while the pool has only allocated since (a backfill walk
         # over a long queue asks job after job, many of one shape, and
-        # allocates some of them): the request itself, or its numbers
-        if not reserve:
-            generation, busy = self._busy
-            if generation != self.release_generation:
-                busy = self.busy_requests()
-            if request in busy:
-                return None
+        # allocates some of them)
+        if not reserve and self.refused(request):
+            return None
         at = int(now)
         duration = self.duration_of(request)
         if not reserve and request.constraint is None:
             numbers = request.numbers
-            if numbers in busy:
-                busy.add(request)
-                return None
             # the same with the reservations as they are, at this time: a
             # window as long or shorter had no room
             if self.reservations:
@@ -238,8 +231,7 @@ class FluxionPool(Pool):
                 self._reserve(jobid, start, duration, selected)
                 return "reserve", start
         if not self._satisfiable_ever(request, allowed) or (
-            not reserve and allowed is not None
-            and self._nodes_short(request, allowed, self.graph_end - 1)
+            not reserve and self._nodes_short(request, allowed, self.graph_end - 1)
         ):
             raise InfeasibleRequest(UNSATISFIABLE)
         if not reserve and allowed is None:
@@ -248,9 +240,8 @@ class FluxionPool(Pool):
             # allocation only takes, so none makes it fit (with a
             # constraint, one may make it never fit: fewer nodes left to
             # the constraint)
-            # (``busy`` and ``numbers`` are this match's, from its start:
-            # nothing was released since)
             if not fits or not self.reservations:  # no room in what is free
+                busy = self.busy_requests()
                 busy.add(request)
                 busy.add(numbers)
             else:
@@ -261,21 +252,32 @@ class FluxionPool(Pool):
                 crowded[numbers] = min(duration, crowded.get(numbers, _LAST))
         return None
 
+    def refused(self, request):
+        """Whether a match of ``request`` without reservation would say "not
+        now" (EBUSY) for a refusal remembered since the pool last released
+        anything: of the request itself, or of its numbers when it has no
+        constraint and its window is within the graph (beyond it the match
+        fails with EINVAL).  A backfill walk passes over such a job."""
+        generation, busy = self._busy
+        return generation == self.release_generation and (
+            request in busy
+            or (request.constraint is None and request.numbers in busy
+                and self.within_graph(request))
+        )
+
     def busy_requests(self):
         """The requests, and their numbers (``request.numbers``), that a match
         without reservation answers "not now" (EBUSY) while
-        ``release_generation`` stays as it is: a backfill walk passes over
-        them without asking."""
+        ``release_generation`` stays as it is (see :meth:`refused`)."""
         generation, busy = self._busy
         if generation != self.release_generation:
             self._busy = (self.release_generation, busy := set())
         return busy
 
     def _precheck(self, request, allowed, reserve):
-        """Fluxion's quick refusal by node count, before any traversal: True
-        for "not now" (with ``reserve``), ``InfeasibleRequest`` without."""
-        if not request.nnodes:
-            return False
+        """Fluxion's quick refusal of a node request by node count, before
+        any traversal: True for "not now" (with ``reserve``),
+        ``InfeasibleRequest`` without."""
         if allowed is None:
             short = request.nnodes > sum(self._up)
         else:
@@ -297,9 +299,7 @@ class FluxionPool(Pool):
         return usable < request.nnodes
 
     def _satisfiable_ever(self, request, allowed):
-        constraint = request.constraint
-        key = (request.numbers,
-               None if constraint is None else self._topo.constraint_key(constraint))
+        key = (request.numbers, self._topo.constraint_key(request.constraint))
         found = self._satisfiable.get(key)
         if found is None:
             topo = self._topo

@@ -181,9 +181,9 @@ class FluxionScheduler(Scheduler):
         pending = queue.pending.first(None)
         last = False  # whether the last match scheduled its job
         shrank = False
-        busy, generation = pool.busy_requests(), pool.release_generation
         depth, reservation_depth = config.queue_depth, config.reservation_depth
         at = queue.at
+        refused = pool.refused
         try:
             for job in pending:
                 if scheduled >= depth:
@@ -191,15 +191,8 @@ class FluxionScheduler(Scheduler):
                 asked += 1
                 reserve = reserved < reservation_depth
                 request = job.request
-                # passed over, as the match would answer it: refused since
-                # the last release (the request, or one of its numbers,
-                # unless it has a constraint or a window the graph has not)
-                if not reserve and pool.release_generation == generation and (
-                    request in busy
-                    or (request.constraint is None and request.numbers in busy
-                        and pool.within_graph(request))
-                ):
-                    kind = None
+                if not reserve and refused(request):
+                    kind = None  # passed over, as the match would answer it
                 else:
                     try:
                         kind, value = pool.try_match(job.id, request, now, reserve) or _NOT_NOW
