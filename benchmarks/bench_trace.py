@@ -262,7 +262,7 @@ def bench_cli(repeat):
     # the machine's speed drifts from hour to hour; the floor, run beside
     # the commands, drifts with it, and a command's multiple of it does not
     for row in rows:
-        row["floors"] = round(row["wall"] / wall, 2)
+        row["floors"] = round(row["wall"] / round(wall, 2), 2)  # both as shown
     print(f"\nWhole command, Gaia trace (fastest of up to {repeat} runs; cpu: user + sys;"
           f" floors: wall over floor.py's):\n")
     print(table(rows, ["command", "jobs", "wall", "cpu", "rate", "replay", "rest", "floors",
