@@ -28,8 +28,8 @@ walks the buckets from the top, and stops as soon as the request is met;
 the order walked is the order flux sorts into, so placements are identical.
 Free cores and GPUs are int bitmasks (bit i = id i).
 
-For what-if simulation (backfill, forecasts), ``copy()`` gives an independent
-pool, and ``checkpoint()``/``rollback()`` undo changes made to this one.
+For what-if simulation (backfill's shadow time), ``copy()`` gives an
+independent pool.
 """
 
 import json
@@ -212,7 +212,6 @@ class Pool:
         "_keys",
         "_jobs",
         "_end_times",
-        "_undo",
         "expiration",
         "generation",
         "release_generation",
@@ -236,7 +235,6 @@ class Pool:
             self._bucket_add(pos)
         self._jobs = {}  # jobid -> (R, ((pos, core mask, gpu mask), ...))
         self._end_times = {}  # jobid -> end time
-        self._undo = None  # changes since checkpoint(), newest last
         self.expiration = R.expiration
         self.generation = 0
         self.release_generation = 0
@@ -426,8 +424,6 @@ class Pool:
         """Keep ``jobid``'s allocation (R, what it took, its end time)."""
         self._jobs[jobid] = (R, tuple(selected))
         self._end_times[jobid] = end
-        if self._undo is not None:
-            self._undo.append(("alloc", jobid))
         self.generation += 1
 
     def _take(self, selected):
@@ -441,13 +437,10 @@ class Pool:
         nfree_cores, nfree_gpus = self._nfree_cores, self._nfree_gpus
         move = self._bucket_move
         rank_of, hostname = topo.rank, topo.hostname
-        undo = self._undo
         frozen = _frozen
         selected.sort()
         ranks = {}
         for pos, cores, gpus in selected:
-            if undo is not None:
-                undo.append(("rank", pos, free_cores[pos], free_gpus[pos]))
             nc = nfree_cores[pos]
             ng = nfree_gpus[pos]
             old = (nc << _SHIFT) | ng
@@ -477,12 +470,7 @@ class Pool:
         free_cores, free_gpus = self._free_cores, self._free_gpus
         nfree_cores, nfree_gpus = self._nfree_cores, self._nfree_gpus
         move = self._bucket_move
-        undo = self._undo
-        if undo is not None:
-            undo.append(("free", jobid, job, end))
         for pos, cores, gpus in job[1]:
-            if undo is not None:
-                undo.append(("rank", pos, free_cores[pos], free_gpus[pos]))
             nc = nfree_cores[pos]
             ng = nfree_gpus[pos]
             old = (nc << _SHIFT) | ng
@@ -611,8 +599,6 @@ class Pool:
         self.release_generation += 1
 
     def _set_up(self, pos, up):
-        if self._undo is not None:
-            self._undo.append(("up", pos, self._up[pos]))
         if up:
             self._up[pos] = True
             self._bucket_add(pos)
@@ -641,8 +627,6 @@ class Pool:
         changed.
         """
         if jobid in self._end_times:
-            if self._undo is not None:
-                self._undo.append(("end", jobid, self._end_times[jobid]))
             self._end_times[jobid] = expiration
             self.generation += 1
             self.release_generation += 1
@@ -660,57 +644,10 @@ class Pool:
         new._keys = list(self._keys)
         new._jobs = dict(self._jobs)
         new._end_times = dict(self._end_times)
-        new._undo = None
         new.expiration = self.expiration
         new.generation = self.generation
         new.release_generation = self.release_generation
         return new
-
-    def checkpoint(self):
-        """Start recording changes so that ``rollback()`` can undo them.
-
-        For what-if simulation (backfill's shadow time, forecasts) this is a
-        cheaper ``copy()``: its cost is that of the changes made, not of the
-        pool's size.
-        """
-        if self._undo is not None:
-            raise RuntimeError("pool checkpoint already active")
-        self._undo = [("pool", self.expiration, self.generation)]
-
-    def rollback(self):
-        """Undo every change since ``checkpoint()`` and stop recording.
-
-        Jobs freed since then and restored are listed last by
-        ``job_end_times()``; nothing else differs from before the checkpoint.
-        """
-        undo, self._undo = self._undo, None
-        if undo is None:
-            raise RuntimeError("pool has no checkpoint")
-        for entry in reversed(undo):
-            what = entry[0]
-            if what == "rank":
-                _, pos, cores, gpus = entry
-                old = self._key(pos)
-                self._free_cores[pos] = cores
-                self._free_gpus[pos] = gpus
-                self._nfree_cores[pos] = cores.bit_count()
-                self._nfree_gpus[pos] = gpus.bit_count()
-                if self._up[pos]:
-                    self._bucket_move(pos, old, self._key(pos))
-            elif what == "alloc":
-                del self._jobs[entry[1]]
-                del self._end_times[entry[1]]
-            elif what == "free":
-                _, jobid, job, end = entry
-                self._jobs[jobid] = job
-                self._end_times[jobid] = end
-            elif what == "up":
-                self._set_up(entry[1], entry[2])
-            elif what == "end":
-                self._end_times[entry[1]] = entry[2]
-            else:
-                _, self.expiration, self.generation = entry
-        self.release_generation += 1
 
     # -- counts ----------------------------------------------------------------------
 
