@@ -187,7 +187,7 @@ class FluxionPool(Pool):
     def try_match(self, jobid, request, now, reserve=False):
         """:meth:`match`, but None where it raises ``InsufficientResources``:
         a backfill walk is mostly such refusals, and raising one cost more
-        than the refusal itself."""
+        than the refusal itself.  (The walk asks :meth:`refused` first.)"""
         if jobid in self._jobs:
             raise ValueError(f"job {jobid} already has an allocation")
         if not isinstance(request, FluxionRequest):
@@ -196,11 +196,6 @@ class FluxionPool(Pool):
             if isinstance(request.error, MatchError):
                 raise request.error
             raise InfeasibleRequest(UNSATISFIABLE)
-        # asked again while the pool has only allocated since (a backfill walk
-        # over a long queue asks job after job, many of one shape, and
-        # allocates some of them)
-        if not reserve and self.refused(request):
-            return None
         at = int(now)
         duration = self.duration_of(request)
         if not reserve and request.constraint is None:
@@ -342,15 +337,19 @@ class FluxionPool(Pool):
         if ends is None:
             self._ends = ends = sorted((end, jobid) for jobid, end in self._end_times.items())
         running = ends[bisect_right(ends, (at, _LAST)):]
-        times = set(map(_first, running))
-        times.update(stop for _b, stop, _sel in self.reservations.values() if stop > at)
+        times = list(dict.fromkeys(map(_first, running)))  # in order, once each
+        if self.reservations:
+            times = sorted({*times, *(stop for _b, stop, _sel in self.reservations.values()
+                                      if stop > at)})
         graph_end = self.graph_end
-        times = sorted(times)
         if not times or times[0] >= graph_end:
             return None  # nothing ends within the graph (a job without end holds it)
         cores, gpus = list(self._free_cores), list(self._free_gpus)
         need = request.cores * request.nslots * max(1, request.nnodes)
-        counted = [self._up[p] and (allowed is None or p in allowed) for p in range(len(cores))]
+        if allowed is None:
+            counted = self._up  # read only
+        else:
+            counted = [up and p in allowed for p, up in enumerate(self._up)]
         positions = list(compress(range(len(cores)), counted))
         # the free core total of the counted nodes, kept as jobs end
         free = sum(map(int.bit_count, map(cores.__getitem__, positions)))
