@@ -254,11 +254,15 @@ class FluxionPool(Pool):
         constraint and its window is within the graph (beyond it the match
         fails with EINVAL).  A backfill walk passes over such a job."""
         generation, busy = self._busy
-        return generation == self.release_generation and (
-            request in busy
-            or (request.constraint is None and request.numbers in busy
-                and self.within_graph(request))
-        )
+        if generation != self.release_generation:
+            return False
+        if request in busy:
+            return True
+        if (request.constraint is None and request.numbers in busy
+                and self.within_graph(request)):
+            busy.add(request)  # the next ask of this request is one lookup
+            return True
+        return False
 
     def busy_requests(self):
         """The requests, and their numbers (``request.numbers``), that a match
