@@ -136,6 +136,13 @@ def fsd_parse_duration(text):
     ``ms``, ``s``, ``m``, ``h``, ``d``; NaN, negatives and a unit after
     infinity are refused.
     """
+    digits = text[:-1]
+    if text[-1:] == "s" and digits.isascii() and digits.isdigit():
+        # "1234s", as flux submit writes a whole number of seconds: strtod's
+        # number (one too long for a double goes the long way below)
+        value = float(digits)
+        if value != math.inf:
+            return value
     match = _STRTOD.match(text)
     number = match.group(1)
     rest = text[match.end():] if number else text
