@@ -465,7 +465,7 @@ class Pool:
         job = self._jobs.pop(jobid, None)
         if job is None:
             return
-        end = self._end_times.pop(jobid)
+        del self._end_times[jobid]
         up = self._up
         free_cores, free_gpus = self._free_cores, self._free_gpus
         nfree_cores, nfree_gpus = self._nfree_cores, self._nfree_gpus
