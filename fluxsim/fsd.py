@@ -117,12 +117,13 @@ def fsd_format_duration(duration, precision=6):
 
 
 # strtod's accepted prefix: leading space, sign, then inf/infinity/nan, a hex
-# float or a decimal one.  What follows it is the unit.
+# float or a decimal one.  What follows it is the unit.  Digits and space are
+# the C locale's (ASCII), not every Unicode digit and space.
 _STRTOD = re.compile(
     r"\s*([+-]?(?:infinity|inf|nan(?:\([0-9a-z_]*\))?"
     r"|0x(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?\d+)?"
     r"|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?))?",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 

@@ -85,6 +85,11 @@ def test_replay_fails_a_malformed_exec_test_like_the_instance(mode):
         ("1e1s", 10.0), ("0x10", 16.0), ("inf", float("inf")), ("infinity", float("inf")),
         ("5 ", None),       # a trailing space is an unknown unit
         ("1_000", None), ("-1", None), ("nan", None), ("infs", None), ("2x", None),
+        ("10s", 10.0), ("007s", 7.0),  # decimal, not octal
+        ("s", 0.0),         # strtod reads nothing: 0, then the unit
+        ("1" * 400 + "s", None),  # strtod overflows to infinity: no unit after it
+        ("\u0661\u0662s", None), ("\uff11\uff12s", None),  # the C locale's digits only
+        ("\u00a05", None),  # and its spaces
     ],
 )
 def test_fsd_parse_duration_follows_the_c_rules(text, seconds):
