@@ -9,17 +9,16 @@ import sys
 import pytest
 
 import fluxsim
+from fluxexec_support import NO_REAL_FLUX, real_flux_command
 
 FLUXSIM = os.path.join(os.path.dirname(sys.executable), "fluxsim")
-#: real Flux's ``flux`` (found by path: inside ``fluxsim start`` the ``flux`` on PATH is
-#: fluxsim's); ``FLUXSIM_REAL_FLUX`` names another install's
-REAL_FLUX = os.environ.get("FLUXSIM_REAL_FLUX") or "/opt/flux/bin/flux"
+#: real Flux's ``flux`` command, or None (see ``real_flux_command``)
+REAL_FLUX = real_flux_command()
 #: the ``start`` commands a script is run under: fluxsim's, and real Flux's where it exists
 STARTS = [
     pytest.param([sys.executable, "-m", "fluxsim.cli", "start"], id="fluxsim"),
-    pytest.param([REAL_FLUX, "start"], id="flux", marks=[
-        pytest.mark.real,
-        pytest.mark.skipif(not os.path.exists(REAL_FLUX), reason=f"no real Flux at {REAL_FLUX}")]),
+    pytest.param([REAL_FLUX or "flux", "start"], id="flux", marks=[
+        pytest.mark.real, pytest.mark.skipif(REAL_FLUX is None, reason=NO_REAL_FLUX)]),
 ]
 
 #: a line of a broker's log on stderr ("Nov 30 17:23:07.413289 UTC 2026 job-exec.err[0]: ...")

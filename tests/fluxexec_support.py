@@ -17,15 +17,36 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def real_flux_available():
-    """A real Flux to test against: FLUX_URI from a real instance, or flux on PATH."""
+    """A Flux for fluxexec's "flux" backend: FLUX_URI of an instance (not an
+    in-process fluxsim's), or a ``flux`` command where fluxexec looks for one."""
+    from fluxexec.backends import find_flux
+
     uri = os.environ.get("FLUX_URI", "")
-    return bool(uri and not uri.startswith("sim://")) or shutil.which("flux") is not None
+    return bool(uri and not uri.startswith("sim://")) or find_flux() is not None
 
 
 def real_flux_command():
-    """The ``flux`` command on PATH if it is real Flux's (not fluxsim's), else None."""
+    """Real Flux's ``flux`` command, or None: the one ``FLUXSIM_REAL_FLUX`` names,
+    else the one on PATH unless it is fluxsim's (which ``fluxsim start`` puts first
+    on its program's PATH)."""
+    named = os.environ.get("FLUXSIM_REAL_FLUX")
+    if named:
+        return named if os.path.exists(named) else None
     flux = shutil.which("flux")
-    return None if flux is None or "fluxsim" in flux else flux
+    return None if flux is None or _is_fluxsim_command(flux) else flux
+
+
+def _is_fluxsim_command(path):
+    # fluxsim's flux is a Python script that runs fluxsim.command
+    try:
+        with open(path, "rb") as f:
+            return b"fluxsim" in f.read(4096)
+    except OSError:
+        return False
+
+
+#: why a test that needs real Flux's command is skipped
+NO_REAL_FLUX = "real Flux not found: no flux command on PATH (FLUXSIM_REAL_FLUX may name one)"
 
 
 BACKENDS = [

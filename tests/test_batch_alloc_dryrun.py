@@ -7,8 +7,8 @@ in a directory holding ``script.sh`` (``#!/bin/sh`` then ``echo hi``),
 directives of ``DIRECTIVES``.  Recorded jobspecs leave out what is
 the host's: the rlimits, the environment (kept where the case builds it
 with ``--env=-*``), and the working directory, written ``$CWD``.  The cases
-run in ``fluxsim start`` and, where ``/opt/flux/bin/flux`` exists, in a real
-``flux start`` too.
+run in ``fluxsim start`` and, where real Flux's ``flux`` is found
+(``fluxexec_support.real_flux_command``), in a real ``flux start`` too.
 """
 
 import json

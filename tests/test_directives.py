@@ -10,19 +10,16 @@ them is checked on recorded outcomes in ``test_batch_alloc_dryrun.py``.
 import inspect
 import io
 import json
-import os
 import random
 import subprocess
 
 import pytest
 
 from dropin_support import REAL_FLUX
+from fluxexec_support import NO_REAL_FLUX
 from fluxsim.job.directives import DirectiveParser
 
-pytestmark = [
-    pytest.mark.real,
-    pytest.mark.skipif(not os.path.exists(REAL_FLUX), reason=f"no real Flux at {REAL_FLUX}"),
-]
+pytestmark = [pytest.mark.real, pytest.mark.skipif(REAL_FLUX is None, reason=NO_REAL_FLUX)]
 
 SENTINELS = ["#FLUX:", "#FLUX:", "#FLUX:", "#flux:", "# FLUX:", "  #FLUX:", "--flux:", "FLUX:"]
 VALUES = [

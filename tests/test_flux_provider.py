@@ -6,7 +6,7 @@ a ``flux start --test-size=2``: the ``real`` tests check the tables there,
 and run the end-to-end programs (``tests/programs/flux_provider_*.py``: the
 two-model workflow, nested block outcomes, Parsl's own launcher and provider
 tests) in a real ``flux start`` as in ``fluxsim start``
-(``PATH=/opt/flux/bin:$PATH pytest -m real``).
+(``pytest -m real`` with real Flux's ``flux`` on PATH).
 """
 
 import json
@@ -24,7 +24,7 @@ from parsl.providers.errors import SubmitException
 import fluxsim
 import fluxsim.job
 from dropin_support import broker_uri  # noqa: F401 (fixture)
-from fluxexec_support import real_flux_command
+from fluxexec_support import NO_REAL_FLUX, real_flux_command
 from fluxexec import FluxLauncher, FluxProvider
 from fluxexec.provider import walltime_seconds
 
@@ -36,7 +36,8 @@ BIN = os.path.dirname(sys.executable)
 
 
 def real_flux():
-    """The real ``flux`` command on PATH and its Python bindings' directory, or None."""
+    """Real Flux's ``flux`` command (``real_flux_command``) and its Python
+    bindings' directory, or None."""
     flux = real_flux_command()
     if flux is None:
         return None
@@ -291,7 +292,7 @@ LAUNCH_JOBSPECS = [
 
 
 def flux_commands():
-    """fluxsim's ``flux`` command, and real Flux's where it is on PATH."""
+    """fluxsim's ``flux`` command, and real Flux's where it is found."""
     commands = [pytest.param("fluxsim", id="fluxsim")]
     if real_flux_command() is not None:
         commands.append(pytest.param(real_flux_command(), id="flux", marks=pytest.mark.real))
@@ -388,7 +389,7 @@ def start(request):
         return [os.path.join(BIN, "fluxsim"), "start"], env
     found = real_flux()
     if found is None:
-        pytest.skip("real Flux not found: no flux command on PATH")
+        pytest.skip(NO_REAL_FLUX)
     flux, bindings = found
     env["PATH"] = os.pathsep.join([BIN, os.path.dirname(flux), os.environ.get("PATH", "")])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [bindings, os.environ.get("PYTHONPATH")]))

@@ -19,7 +19,7 @@ import sys
 
 import pytest
 
-from fluxexec_support import real_flux_command
+from fluxexec_support import NO_REAL_FLUX, real_flux_command
 
 PROGRAM = os.path.join(os.path.dirname(__file__), "programs", "fluxion_annotations.py")
 EASY = '[sched-fluxion-qmanager]\nqueue-policy = "easy"\n'
@@ -50,6 +50,6 @@ def test_annotations_on_fluxsim_are_real_fluxions(tmp_path):
 
 
 @pytest.mark.real
-@pytest.mark.skipif(real_flux_command() is None, reason="real Flux not found: no flux command on PATH")
+@pytest.mark.skipif(real_flux_command() is None, reason=NO_REAL_FLUX)
 def test_recorded_annotations_are_real_fluxs(tmp_path):
     assert _run([real_flux_command(), "start"], ["flux", "python"], tmp_path) == REAL_FLUX

@@ -6,8 +6,8 @@ a real ``flux start --test-size=1`` (flux-core 0.88.0, flux-sched 0.54.0)
 with ``[queues.batch]``, ``[queues.debug]`` and ``batch`` as the default
 queue (``NAMED``), or without queues; the job scenarios gave the same
 outcome with Fluxion and with sched-simple.  The ``flux queue`` sequences
-run in ``fluxsim start`` and, where ``/opt/flux/bin/flux`` exists, in a
-real ``flux start`` too.
+run in ``fluxsim start`` and, where real Flux's ``flux`` is found
+(``fluxexec_support.real_flux_command``), in a real ``flux start`` too.
 """
 
 import errno

@@ -5,8 +5,8 @@ Every expected line here was recorded on a real ``flux start --test-size=4
 with Fluxion (the default) and again with sched-simple
 (``--conf=modules.alternatives.sched=sched-simple``): both printed the same,
 since the one job is pinned to a host.  The scripts run in ``fluxsim start``
-with either scheduler and, where ``/opt/flux/bin/flux`` exists, in a real
-``flux start`` too.  The configurations: no queues or properties (PLAIN),
+with either scheduler and, where real Flux's ``flux`` is found
+(``fluxexec_support.real_flux_command``), in a real ``flux start`` too.  The configurations: no queues or properties (PLAIN),
 properties and GPUs without queues (PROPS), queues with ``requires``
 (QUEUES), and a queue without ``requires`` beside one with (MIXED).
 """
