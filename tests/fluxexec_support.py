@@ -40,7 +40,7 @@ def _is_fluxsim_command(path):
     # fluxsim's flux is a Python script that runs fluxsim.command
     try:
         with open(path, "rb") as f:
-            return b"fluxsim" in f.read(4096)
+            return b"fluxsim.command" in f.read(4096)
     except OSError:
         return False
 
