@@ -765,9 +765,19 @@ def _rlite(rec):
     return rec.R.to_dict()["execution"]["R_lite"] if rec.R else None
 
 
-def compare(stream, real, name):
-    """fluxsim vs real Flux for one configuration: agreement counts and rates."""
-    sim = replay(workload(stream), nnodes=NNODES, cores_per_node=CORES, **sim_kwargs(name))
+def _fastest(stream, name, repeat, mode="fast"):
+    """The fastest of ``repeat`` replays of ``stream`` (the machine's noise is one-sided)."""
+    runs = [replay(workload(stream), nnodes=NNODES, cores_per_node=CORES, mode=mode,
+                   **sim_kwargs(name)) for _ in range(repeat)]
+    return min(runs, key=lambda r: r.wall)
+
+
+def compare(stream, real, name, repeat=1):
+    """fluxsim vs real Flux for one configuration: agreement counts and rates.
+
+    fluxsim's rates are the fastest of ``repeat`` replays each.
+    """
+    sim = _fastest(stream, name, repeat)
     same_R = same_order = same = on_second = 0
     diverging = []
     for rec, e in zip(sim.records, real["jobs"]):
@@ -782,14 +792,14 @@ def compare(stream, real, name):
             on_second += 1
     n = len(stream)
     real_rate = n / real["wall"]
-    instance = replay(workload(stream), nnodes=NNODES, cores_per_node=CORES, mode="instance",
-                      **sim_kwargs(name))
+    instance = _fastest(stream, name, repeat, mode="instance")
     row = {
         "policy": name, "jobs": n, "same_R": same_R, "same_order": same_order, "same": same,
         "real_rate": real_rate, "real_wall": real["wall"], "sim_rate": sim.rate,
         "sim_wall": sim.wall, "ratio": sim.rate / real_rate, "diverging": diverging,
         "instance_rate": instance.rate, "instance_wall": instance.wall,
         "makespan": max(r.end for r in sim.records if r.end is not None),
+        "repeat": repeat,
     }
     if is_fluxion(name):
         row["on_second"] = on_second
@@ -874,7 +884,8 @@ def table(report):
     """The rates side by side, as a Markdown table."""
     lines = [
         f"Machine: {os.cpu_count()} CPUs ({_cpu_model()}), Python {platform.python_version()}, "
-        f"{time.strftime('%Y-%m-%d')}",
+        f"{time.strftime('%Y-%m-%d')}; fluxsim: the fastest of "
+        f"{max((row['repeat'] for row in report), default=1)} replays",
         "",
         "| configuration | jobs | real Flux | fluxsim (fast) | ratio | fluxsim (instance) "
         "| ratio | same R_lite and order |",
@@ -924,6 +935,8 @@ def main(argv=None):
                    help="run no Flux: compare (and record) the real runs the workdir holds")
     p.add_argument("--parallel", type=int, default=3,
                    help="flux instances running at a time (default 3)")
+    p.add_argument("--repeat", type=int, default=3,
+                   help="fluxsim's rates: the fastest of this many replays (default 3)")
     p.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--barrier", help=argparse.SUPPRESS)
     p.add_argument("--parties", type=int, default=1, help=argparse.SUPPRESS)
@@ -993,7 +1006,7 @@ def report(results, streams, args):
             print(f"{name}: real Flux run failed: {real['error']}")
             continue
         stream = streams[name]
-        row = compare(stream, real, name)
+        row = compare(stream, real, name, args.repeat)
         rows.append(row)
         extra = ""
         if "on_second" in row:

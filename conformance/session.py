@@ -167,6 +167,13 @@ class _Run:
                 return False
         return True
 
+    def pending(self):
+        """Whether some job rests pending, where its scheduler may still answer it late."""
+        return any(
+            (events := self.eventlog(jobid)) and events[-1].name == "priority"
+            for jobid in self.ids.values()
+        )
+
     def observe(self):
         out = {}
         if self.step_error is not None:
@@ -196,7 +203,7 @@ def run_case(case, instance, outdir):
         for step in case.steps:
             (op, args), = step.items()
             run.step(op, args)
-            instance.settle(run.settled)
+            instance.settle(run.settled, run.pending)
             outcome.append(run.observe())
     finally:
         instance.reset(run.ids.values(), run.drained)

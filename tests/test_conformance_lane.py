@@ -44,3 +44,37 @@ def test_without_flux_the_real_lane_skips(tmp_path):
     proc = _real_lane(tmp_path, os.path.dirname(sys.executable))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert " skipped" in proc.stdout and "passed" not in proc.stdout and "error" not in proc.stdout
+
+
+
+def test_a_pending_job_is_observed_only_after_its_scheduler_answered():
+    """Fluxion denied an unsatisfiable job more than 0.15 s after its priority event on
+    a loaded machine, and the real lane observed the job pending.  Here the scheduler is
+    busy for 0.5 s and its answer (an exception, then clean) comes as it gets to the job;
+    the observation must see the job's clean."""
+    import threading
+    import time
+    import types
+
+    from conformance.backends import RealInstance
+    from conformance.session import STABLE_EVENTS
+
+    answered = threading.Event()
+    t0 = time.monotonic()
+
+    def rpc(topic, *args, **kwargs):
+        def get():
+            if topic == "sched-fluxion-qmanager.stats-get":
+                time.sleep(max(0.0, t0 + 0.5 - time.monotonic()))  # busy, then answers the job
+                answered.set()
+            return {}
+        return types.SimpleNamespace(get=get)
+
+    def last_event():
+        return "clean" if answered.is_set() else "priority"
+
+    instance = RealInstance.__new__(RealInstance)  # settling needs a handle and a scheduler
+    instance.handle = types.SimpleNamespace(rpc=rpc)
+    instance.scheduler = "fluxion"
+    instance.settle(lambda: last_event() in STABLE_EVENTS, lambda: last_event() == "priority")
+    assert last_event() == "clean"

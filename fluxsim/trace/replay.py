@@ -225,6 +225,10 @@ def replay(
     if scheduler is None and (match_policy or queue_policy):
         scheduler = FLUXION
     _name, policy = choose(scheduler, policy, conf)
+    if policy == FLUXION:
+        # loaded before the clock starts, as a real instance loads Fluxion's
+        # modules before any job runs: the wall is the replay's alone
+        import fluxsim.fluxion.qmanager  # noqa: F401
     params = {}
     if queue_depth is not None and policy != FLUXION:
         params["queue_depth"] = queue_depth
