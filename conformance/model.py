@@ -366,6 +366,14 @@ def fluxion_policies(config):
     return out
 
 
+def policy_label(scheduler, config=None):
+    """``sched-simple``, or ``fluxion first/fcfs`` (match and queue policy): a case's policy."""
+    if scheduler != "fluxion":
+        return str(scheduler)
+    policies = fluxion_policies(config)
+    return f"fluxion {policies['match-policy']}/{policies['queue-policy']}"
+
+
 def scheduler_label(scheduler, config=None):
     """``sched-simple``, or ``fluxion (match-policy=..., queue-policy=...)``: what a case ran on."""
     if scheduler != "fluxion":

@@ -49,6 +49,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "conformance_case: one conformance case")
     config._conformance = {}
+    config._conformance_policies = {}
     if config.getoption("--flux-backend", "sim") == "real" and find_flux() is not None:
         # a flux whose bindings do not import here would fail every case alike
         try:
@@ -148,17 +149,20 @@ def flux_api_scheduler(flux_lane, flux_scheduler, _real_pool):
 
 
 def pytest_runtest_logreport(report):
-    """Count each case's verdict under the scheduler it ran on (xdist carries user properties)."""
+    """Count each case's verdict under the scheduler and the policy it ran on (xdist
+    carries user properties)."""
     if report.when != "call" or report.skipped or "test_cases.py::test_case[" not in report.nodeid:
         return
     config = getattr(pytest_runtest_logreport, "config", None)
     if config is None:
         return
-    scheduler = dict(report.user_properties).get("flux_scheduler", "unknown")
-    counts = config._conformance.setdefault(scheduler, [0, 0])
-    counts[1] += 1
-    if report.passed:
-        counts[0] += 1
+    properties = dict(report.user_properties)
+    scheduler = properties.get("flux_scheduler", "unknown")
+    policy = properties.get("flux_policy", str(scheduler))
+    for table, key in ((config._conformance, scheduler), (config._conformance_policies, policy)):
+        counts = table.setdefault(key, [0, 0])
+        counts[1] += 1
+        counts[0] += report.passed
 
 
 def pytest_sessionstart(session):
@@ -171,8 +175,12 @@ def pytest_terminal_summary(terminalreporter, config):
         return
     agreed = sum(a for a, _ in stats.values())
     total = sum(t for _, t in stats.values())
-    per = ", ".join(f"{s} {a}/{t}" for s, (a, t) in sorted(stats.items()))
     lane = config.getoption("--flux-backend")
     terminalreporter.write_line(
-        f"conformance: {agreed}/{total} cases agreed (backend={lane}; {per})"
+        f"conformance: {agreed}/{total} cases agreed (backend={lane}; {_per(stats)})"
     )
+    terminalreporter.write_line(f"conformance by policy: {_per(config._conformance_policies)}")
+
+
+def _per(counts):
+    return ", ".join(f"{key} {a}/{t}" for key, (a, t) in sorted(counts.items()))

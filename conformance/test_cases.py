@@ -2,7 +2,9 @@
 
 import pytest
 
-from conformance.model import diff_outcomes, flux_version_of, load_cases, load_golden, scheduler_label
+from conformance.model import (
+    diff_outcomes, flux_version_of, load_cases, load_golden, policy_label, scheduler_label,
+)
 
 CASES = load_cases()
 _GOLDEN = {}
@@ -46,6 +48,7 @@ def test_case(case, case_instance, record_property, tmp_path):
 
     inst = case_instance(case)
     record_property("flux_scheduler", inst.scheduler)
+    record_property("flux_policy", policy_label(inst.scheduler, inst.config))
     expected, source = expected_outcome(case, inst.scheduler)
     observed = run_case(case, inst, str(tmp_path))
     diff = diff_outcomes(expected, observed)

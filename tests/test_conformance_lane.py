@@ -46,6 +46,21 @@ def test_without_flux_the_real_lane_skips(tmp_path):
     assert " skipped" in proc.stdout and "passed" not in proc.stdout and "error" not in proc.stdout
 
 
+def test_the_summary_counts_cases_per_scheduler_and_policy(tmp_path):
+    """completion-starts-next has no configuration: it runs on sched-simple and on
+    Fluxion's defaults (first, fcfs); hinode-five-singles is Fluxion's only, with
+    match-policy hinode and the default queue policy."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--pyargs",
+         "conformance", "-k", "completion-starts-next or hinode-five-singles"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert ("conformance: 3/3 cases agreed (backend=sim; fluxion 2/2, sched-simple 1/1)"
+            in lines), proc.stdout
+    assert ("conformance by policy: fluxion first/fcfs 1/1, fluxion hinode/fcfs 1/1, "
+            "sched-simple 1/1" in lines), proc.stdout
+
 
 def test_a_pending_job_is_observed_only_after_its_scheduler_answered():
     """Fluxion denied an unsatisfiable job more than 0.15 s after its priority event on
